@@ -76,6 +76,8 @@ class Mention:
         False for places outside the district (kept off the district layers).
     period : str or None
         ``"2021-2025"`` when the section covers a period.
+    section : str
+        Heading path of the sentence's section (``Sentence.section``).
     locators : list of str
         Names inside the surface that locate it (``江苏路`` in
         ``北横通道江苏路二级匝道``), used by geocoding.
@@ -97,6 +99,7 @@ class Mention:
     sentence: str
     in_changning: bool = True
     period: str | None = None
+    section: str = ""
     locators: list[str] = field(default_factory=list)
     entity_id: str = ""
 
