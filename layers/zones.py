@@ -1,0 +1,304 @@
+"""The district's structure: three functional zones and three belts (三带).
+
+Zones (14th five-year plan, chapter 五) are built from the subdistrict
+polygons with the mapping kept as data in ``layers/data/zone_mapping.csv``
+(its basis is documented in ``zone_mapping.md``). Belts are centre lines
+buffered in ``settings.metric_crs`` by ``settings.belt_buffer_m`` and clipped
+to the district. Centre lines used (all in ``layers/data``):
+
+- ``suzhou_creek`` (苏州河滨水商务休闲景观带): ``suzhou_creek_proxy.geojson``,
+  both segments (长宁|普陀 and 长宁|嘉定 shared boundaries); within ~15 m of
+  the real OSM centreline where that is known.
+- ``line2`` (2号线创新经济发展带): the OSM track of Metro Line 2
+  (``metro_tracks_osm.geojson``, ``line == "2"``).
+- ``yanan_hongqiao`` (延安西路-虹桥路时尚文化集聚带): the complete OSM
+  corridor of 延安高架路 (``expressways_elevated_osm.geojson``) as proxy for
+  延安西路 beneath it; the OSM ways named 虹桥路 / 延安西路 where OSM ground
+  roads are available (``roads_osm_xinhua_area.geojson``); and, for the rest
+  of 虹桥路 (missing at ground level), the OSM track of Metro Line 10, which
+  runs under 虹桥路, between 虹桥1号航站楼 and 交通大学 (lon 121.340-121.432).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
+
+from gis import settings
+from gis._errors import PlanmapError
+from layers.reference import read_reference
+from maps.palette import BELTS, ZONES
+
+__all__ = [
+    "BELT_KEYS",
+    "ZONE_KEYS",
+    "belt_centrelines",
+    "belt_layer",
+    "belts_metric",
+    "district_metric",
+    "read_zone_mapping",
+    "zone_layer",
+    "zones_metric",
+]
+
+log = logging.getLogger(__name__)
+
+#: zone keys, east to west (the order zones are made disjoint in).
+ZONE_KEYS: tuple[str, ...] = ("east", "central", "west")
+#: belt keys, in the order of the plan text.
+BELT_KEYS: tuple[str, ...] = ("suzhou_creek", "line2", "yanan_hongqiao")
+
+_MAPPING_FILE = "zone_mapping.csv"
+#: lon range of the Line 10 track used as proxy for 虹桥路 (虹桥1号航站楼 .. 交通大学).
+_LINE10_LON_RANGE: tuple[float, float] = (121.340, 121.432)
+
+
+def _folder(folder: Path | None) -> Path:
+    return Path(folder or settings.reference_data_folder)
+
+
+def read_zone_mapping(folder: Path | None = None) -> dict[str, str]:
+    """Read the subdistrict -> zone mapping.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+
+    Returns
+    -------
+    dict of str to str
+        Township code (``"310105001"``) -> zone key.
+
+    Raises
+    ------
+    PlanmapError
+        When the file is missing or a row names an unknown zone.
+    """
+    path = _folder(folder) / _MAPPING_FILE
+    if not path.exists():
+        raise PlanmapError(f"zone mapping {str(path)!r} is missing; reinstall planmap")
+    mapping: dict[str, str] = {}
+    problems: list[str] = []
+    with open(path, encoding="utf-8", newline="") as fh:
+        for lineno, row in enumerate(csv.DictReader(fh), start=2):
+            if row["zone"] not in ZONE_KEYS:
+                problems.append(f"line {lineno}: zone {row['zone']!r} not in {ZONE_KEYS}")
+            mapping[row["township_code"].strip()] = row["zone"]
+    if problems:
+        raise PlanmapError(f"bad zone mapping {str(path)!r}: " + "; ".join(problems))
+    return mapping
+
+
+def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gdf.to_crs(settings.metric_crs)
+
+
+@functools.lru_cache(maxsize=4)
+def _district_metric(folder: str) -> BaseGeometry:
+    district = _metric(read_reference("district", Path(folder)))
+    return shapely.make_valid(district.geometry.union_all())
+
+
+@functools.lru_cache(maxsize=4)
+def _zones_metric(folder: str) -> dict[str, BaseGeometry]:
+    """Zone polygons in the metric CRS, disjoint and tiling the district."""
+    path = Path(folder)
+    mapping = read_zone_mapping(path)
+    subs = _metric(read_reference("subdistricts", path))
+    codes = subs["township_code"].astype(str)
+    missing = sorted(set(codes) - set(mapping))
+    if missing:
+        raise PlanmapError(
+            f"subdistricts {missing!r} have no zone in {_MAPPING_FILE!r}; add a row for each"
+        )
+    district = _district_metric(folder)
+    zones: dict[str, BaseGeometry] = {}
+    taken: BaseGeometry = shapely.Polygon()
+    for key in ZONE_KEYS:
+        parts = subs.geometry[codes.map(mapping) == key]
+        geom = shapely.make_valid(parts.union_all()).difference(taken).intersection(district)
+        zones[key] = geom
+        taken = taken.union(geom)
+    # slivers of the district outline no subdistrict covers: give each to the
+    # zone it shares the longest border with (nearest when it touches none).
+    gaps = district.difference(taken)
+    for piece in getattr(gaps, "geoms", [gaps]):
+        if piece.is_empty or piece.area <= 0:
+            continue
+        grown = piece.buffer(1.0)
+        shared = {k: grown.intersection(g).area for k, g in zones.items()}
+        best = max(ZONE_KEYS, key=lambda k: (shared[k], -piece.distance(zones[k])))
+        zones[best] = zones[best].union(piece)
+    return {k: _polygonal(shapely.make_valid(g)) for k, g in zones.items()}
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Keep only the polygon parts (intersections can leave lines/points)."""
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    polys = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def zone_layer(folder: Path | None = None) -> gpd.GeoDataFrame:
+    """The three functional zones as polygons.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``zone`` (``east``/``central``/``west``), ``name_zh``,
+        ``name_en``, geometry; EPSG:4326, one row per zone in ``ZONE_KEYS``
+        order. The zones are disjoint and together cover the district outline.
+    """
+    zones = _zones_metric(str(_folder(folder)))
+    gdf = gpd.GeoDataFrame(
+        {
+            "zone": list(ZONE_KEYS),
+            "name_zh": [ZONES[k][0] for k in ZONE_KEYS],
+            "name_en": [ZONES[k][1] for k in ZONE_KEYS],
+        },
+        geometry=[zones[k] for k in ZONE_KEYS],
+        crs=settings.metric_crs,
+    )
+    return gdf.to_crs(settings.output_crs)
+
+
+def _lines_of(gdf: gpd.GeoDataFrame) -> BaseGeometry:
+    return (
+        shapely.line_merge(shapely.union_all(list(gdf.geometry)))
+        if len(gdf)
+        else shapely.LineString()
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _centrelines_metric(folder: str) -> dict[str, BaseGeometry]:
+    path = Path(folder)
+    creek = read_reference("creek", path)
+    tracks = read_reference("metro_lines", path)
+    express = read_reference("expressways", path)
+    roads = read_reference("roads_xinhua", path)
+    lines: dict[str, gpd.GeoDataFrame] = {
+        "suzhou_creek": creek,
+        "line2": tracks[tracks["line"].astype(str) == "2"],
+    }
+    yanan = express[express["name"] == "延安高架路"]
+    ground = roads[roads["name"].isin(["虹桥路", "延安西路"])]
+    line10 = tracks[tracks["line"].astype(str) == "10"]
+    lo, hi = _LINE10_LON_RANGE
+    line10 = line10.clip(box(lo, 30.0, hi, 32.0))
+    parts = [g for g in (yanan, ground, line10) if len(g)]
+    lines["yanan_hongqiao"] = gpd.GeoDataFrame(
+        geometry=[geom for g in parts for geom in g.geometry], crs="EPSG:4326"
+    )
+    out: dict[str, BaseGeometry] = {}
+    for key in BELT_KEYS:
+        gdf = lines[key]
+        if gdf.empty:
+            raise PlanmapError(f"no centre line found for belt {key!r} in {folder!r}")
+        out[key] = _lines_of(_metric(gdf))
+    return out
+
+
+def belt_centrelines(folder: Path | None = None) -> gpd.GeoDataFrame:
+    """Centre lines of the three belts, clipped to the district.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``belt``, ``name_zh``, ``name_en``, geometry (lines), EPSG:4326.
+    """
+    key_folder = str(_folder(folder))
+    lines = _centrelines_metric(key_folder)
+    district = _district_metric(key_folder)
+    gdf = gpd.GeoDataFrame(
+        {
+            "belt": list(BELT_KEYS),
+            "name_zh": [BELTS[k][0] for k in BELT_KEYS],
+            "name_en": [BELTS[k][1] for k in BELT_KEYS],
+        },
+        geometry=[lines[k].intersection(district) for k in BELT_KEYS],
+        crs=settings.metric_crs,
+    )
+    return gdf.to_crs(settings.output_crs)
+
+
+@functools.lru_cache(maxsize=8)
+def _belts_metric(folder: str, widths: tuple[tuple[str, float], ...]) -> dict[str, BaseGeometry]:
+    lines = _centrelines_metric(folder)
+    district = _district_metric(folder)
+    width = dict(widths)
+    return {
+        k: _polygonal(shapely.make_valid(lines[k].buffer(width[k]).intersection(district)))
+        for k in BELT_KEYS
+    }
+
+
+def _widths() -> tuple[tuple[str, float], ...]:
+    missing = [k for k in BELT_KEYS if k not in settings.belt_buffer_m]
+    if missing:
+        raise PlanmapError(f"settings.belt_buffer_m has no width for belts {missing!r}")
+    return tuple((k, float(settings.belt_buffer_m[k])) for k in BELT_KEYS)
+
+
+def belt_layer(folder: Path | None = None) -> gpd.GeoDataFrame:
+    """The three belts (三带) as buffered polygons, clipped to the district.
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``belt``, ``name_zh``, ``name_en``, ``width_m`` (buffer
+        half-width from ``settings.belt_buffer_m``), geometry; EPSG:4326,
+        one row per belt in ``BELT_KEYS`` order. Belts may overlap.
+    """
+    widths = _widths()
+    belts = _belts_metric(str(_folder(folder)), widths)
+    gdf = gpd.GeoDataFrame(
+        {
+            "belt": list(BELT_KEYS),
+            "name_zh": [BELTS[k][0] for k in BELT_KEYS],
+            "name_en": [BELTS[k][1] for k in BELT_KEYS],
+            "width_m": [w for _, w in widths],
+        },
+        geometry=[belts[k] for k in BELT_KEYS],
+        crs=settings.metric_crs,
+    )
+    return gdf.to_crs(settings.output_crs)
+
+
+def zones_metric(folder: Path | None = None) -> dict[str, BaseGeometry]:
+    """Zone polygons in ``settings.metric_crs`` (for assignment)."""
+    return dict(_zones_metric(str(_folder(folder))))
+
+
+def belts_metric(folder: Path | None = None) -> dict[str, BaseGeometry]:
+    """Belt polygons in ``settings.metric_crs`` (for assignment)."""
+    return dict(_belts_metric(str(_folder(folder)), _widths()))
+
+
+def district_metric(folder: Path | None = None) -> BaseGeometry:
+    """The district outline in ``settings.metric_crs``."""
+    return _district_metric(str(_folder(folder)))
