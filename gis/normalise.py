@@ -40,6 +40,7 @@ HEADING_RE = re.compile(
     r"|——|──|--"
     r"|[①-⑳])"
 )
+_TOP_HEADING_RE = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零〇\d]{1,4}[章节篇部分])")
 #: A table-of-contents entry: dot leaders or a trailing page number.
 TOC_RE = re.compile(r"(?:\.{3,}|…{2,}|·{3,})\s*\d*\s*$|\s\d{1,3}\s*$")
 
@@ -169,7 +170,7 @@ def _continues(prev: str, nxt: str, width: float) -> bool:
         last = prev[-1]
     if last in TERMINATORS or "\t" in prev or "\t" in nxt:
         return False
-    if HEADING_RE.match(nxt) or TOC_RE.search(prev):
+    if HEADING_RE.match(nxt) or TOC_RE.search(prev) or _TOP_HEADING_RE.match(prev):
         return False
     # a short line that does not end a sentence is a title or heading, unless the
     # document is hard-wrapped at about this width

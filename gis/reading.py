@@ -86,9 +86,9 @@ def decode_text(data: bytes, *, name: str = "<bytes>") -> tuple[str, str]:
         sample = data[:4000]
         even_nul = sample[0::2].count(0)
         odd_nul = sample[1::2].count(0)
-        if odd_nul > len(sample) // 8 and even_nul < odd_nul // 4:
+        if odd_nul and even_nul <= odd_nul // 10 and len(data) % 2 == 0:
             candidates.append("utf-16-le")
-        elif even_nul > len(sample) // 8 and odd_nul < even_nul // 4:
+        elif even_nul and odd_nul <= even_nul // 10 and len(data) % 2 == 0:
             candidates.append("utf-16-be")
         elif b"\x00" in data:
             raise DocumentError(

@@ -220,9 +220,13 @@ def sentences_from_text(
         if level:
             heading = paragraph.split("。")[0]
             parent = current.get(level - 1, default) if level > 1 else default
-            info = section_from_heading(
+            found = section_from_heading(
                 heading, doc_year=doc_year, kind=kind, plan_period=plan_period
-            ) or parent
+            )
+            # a sub-heading overrides its parent only when it names a year or a plan period
+            if found and level > 1 and not (_YEAR_RE.search(heading) or _plan_numbers(heading)):
+                found = None
+            info = found or parent
             current[level] = info
             for deeper in [k for k in current if k > level]:
                 del current[deeper]

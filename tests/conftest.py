@@ -1,0 +1,26 @@
+"""Shared fixtures: every test writes into its own temporary folders, never the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gis import settings
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path, monkeypatch):
+    """Point output and cache folders at the test's temporary folder."""
+    monkeypatch.setattr(settings, "output_folder", tmp_path / "output")
+    monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
+    monkeypatch.setattr(settings, "online_provider", None)
+
+
+@pytest.fixture(scope="session")
+def seed_paths() -> list[Path]:
+    """The five bundled seed documents."""
+    return sorted(SEEDS.glob("*.txt"))
