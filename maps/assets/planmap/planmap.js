@@ -1,0 +1,544 @@
+/* planmap interactive map.
+ *
+ * planmapInit(map, data) draws every project of one compact data blob on
+ * canvas renderers, with a year slider, grouped layer control, legend, name
+ * search, language toggle and a WGS84 -> GCJ-02 switch for the Amap base map.
+ *
+ * Every string in `data` was HTML-escaped in Python (html.escape) before it
+ * was written, so it is inserted as HTML as is; text typed by the user is
+ * escaped here the same way before it is compared or shown.
+ * Popups are built on click from the blob: nothing is pre-rendered.
+ */
+(function () {
+  "use strict";
+
+  // ---- WGS84 -> GCJ-02 (the published "Mars coordinates" formula; Krasovsky ellipsoid)
+  var GCJ_A = 6378245.0;
+  var GCJ_EE = 0.00669342162296594323;
+
+  function outOfChina(lon, lat) {
+    return !(lon > 73.66 && lon < 135.05 && lat > 3.86 && lat < 53.55);
+  }
+
+  function transformLat(x, y) {
+    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin(y / 3.0 * Math.PI)) * 2.0 / 3.0;
+    r += (160.0 * Math.sin(y / 12.0 * Math.PI) + 320.0 * Math.sin(y * Math.PI / 30.0)) * 2.0 / 3.0;
+    return r;
+  }
+
+  function transformLon(x, y) {
+    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    r += (20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0 / 3.0;
+    r += (20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin(x / 3.0 * Math.PI)) * 2.0 / 3.0;
+    r += (150.0 * Math.sin(x / 12.0 * Math.PI) + 300.0 * Math.sin(x / 30.0 * Math.PI)) * 2.0 / 3.0;
+    return r;
+  }
+
+  /** [lon, lat] in WGS84 -> [lon, lat] in GCJ-02 (unchanged outside China). */
+  function wgs84ToGcj02(lon, lat) {
+    if (outOfChina(lon, lat)) { return [lon, lat]; }
+    var dLat = transformLat(lon - 105.0, lat - 35.0);
+    var dLon = transformLon(lon - 105.0, lat - 35.0);
+    var radLat = lat / 180.0 * Math.PI;
+    var magic = Math.sin(radLat);
+    magic = 1 - GCJ_EE * magic * magic;
+    var sqrtMagic = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((GCJ_A * (1 - GCJ_EE)) / (magic * sqrtMagic) * Math.PI);
+    dLon = (dLon * 180.0) / (GCJ_A / sqrtMagic * Math.cos(radLat) * Math.PI);
+    return [lon + dLon, lat + dLat];
+  }
+
+  function identity(lon, lat) { return [lon, lat]; }
+
+  /** Nested GeoJSON coordinates -> nested Leaflet [lat, lng], through conv. */
+  function toLatLngs(coords, conv) {
+    if (typeof coords[0] === "number") {
+      var p = conv(coords[0], coords[1]);
+      return [p[1], p[0]];
+    }
+    return coords.map(function (c) { return toLatLngs(c, conv); });
+  }
+
+  /** The same escaping as Python's html.escape(s, quote=True). */
+  function esc(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#x27;");
+  }
+
+  function init(map, data) {
+    var lang = data.lang === "en" ? "en" : "zh";
+    var datum = "wgs84";
+    var year = data.years[1];
+    var registry = [];        // every vector layer: {layer, coords, point}
+    var records = [];         // one per project
+    var byId = {};
+    var coarse = {};
+    data.coarse.forEach(function (p) { coarse[p] = true; });
+
+    function t(key) {
+      var v = data.text[key];
+      return v ? v[lang === "zh" ? 0 : 1] : esc(key);
+    }
+    function label(table, key) {
+      var v = data.labels[table][key];
+      return v ? v[lang === "zh" ? 0 : 1] : esc(key);
+    }
+    function statusColor(s) {
+      var v = data.labels.statuses[s] || data.labels.statuses.mentioned;
+      return v[2];
+    }
+    function fmt(s, values) {
+      return s.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
+    }
+
+    // ---- panes and canvas renderers (one canvas per pane keeps draw order stable)
+    function pane(name, z) {
+      map.createPane(name).style.zIndex = z;
+      return L.canvas({ pane: name, padding: 0.3 });
+    }
+    var rZones = pane("pmZones", 350);
+    var rBelts = pane("pmBelts", 360);
+    var rRef = pane("pmReference", 370);
+    var rHalo = pane("pmHalo", 390);
+    var rProjects = pane("pmProjects", 420);
+    ["pmZones", "pmBelts", "pmReference", "pmHalo"].forEach(function (n) {
+      map.getPane(n).style.pointerEvents = "none";
+    });
+
+    function register(layer, coords, point) {
+      registry.push({ layer: layer, coords: coords, point: point });
+      if (datum !== "wgs84") { applyDatum(registry[registry.length - 1]); }
+      return layer;
+    }
+    function conv() { return datum === "gcj02" ? wgs84ToGcj02 : identity; }
+    function applyDatum(entry) {
+      var ll = toLatLngs(entry.coords, conv());
+      if (entry.point) { entry.layer.setLatLng(ll); } else { entry.layer.setLatLngs(ll); }
+    }
+
+    /** One Leaflet layer for a GeoJSON geometry (points -> circle markers). */
+    function makeLayer(geom, style) {
+      var c = geom.coordinates;
+      var ll = toLatLngs(c, conv());
+      switch (geom.type) {
+        case "Point":
+          return register(L.circleMarker(ll, style), c, true);
+        case "LineString":
+        case "MultiLineString":
+          return register(L.polyline(ll, style), c, false);
+        case "Polygon":
+        case "MultiPolygon":
+          return register(L.polygon(ll, style), c, false);
+        case "MultiPoint":
+          return L.featureGroup(c.map(function (p) {
+            return register(L.circleMarker(toLatLngs(p, conv()), style), p, true);
+          }));
+        default:
+          return null;
+      }
+    }
+
+    function geoGroup(fc, styleOf, tooltipOf) {
+      var group = L.layerGroup();
+      fc.features.forEach(function (f) {
+        var layer = makeLayer(f.geometry, styleOf(f.properties));
+        if (!layer) { return; }
+        if (tooltipOf) { layer.bindTooltip(tooltipOf(f.properties), { sticky: true }); }
+        group.addLayer(layer);
+      });
+      return group;
+    }
+
+    // ---- zones, belts, reference
+    var zoneLayers = {};
+    Object.keys(data.zones).forEach(function (z) {
+      zoneLayers[z] = geoGroup(data.zones[z], function () {
+        return { renderer: rZones, interactive: false, color: data.labels.zones[z][2], weight: 1,
+          opacity: 0.9, fillColor: data.labels.zones[z][2], fillOpacity: 0.45 };
+      });
+      zoneLayers[z].addTo(map);
+    });
+    var beltLayers = {};
+    Object.keys(data.belts).forEach(function (b) {
+      beltLayers[b] = geoGroup(data.belts[b], function () {
+        return { renderer: rBelts, interactive: false, color: data.labels.belts[b][2], weight: 2.5,
+          dashArray: "8 5", opacity: 0.85, fill: true, fillOpacity: 0.04 };
+      });
+      beltLayers[b].addTo(map);
+    });
+    var refStyles = {
+      district: { renderer: rRef, interactive: false, color: "#444", weight: 2.5, fill: false },
+      subdistricts: { renderer: rRef, interactive: false, color: "#888", weight: 1, dashArray: "3 3", fill: false },
+      creek: { renderer: rRef, interactive: false, color: "#6fa8dc", weight: 3, opacity: 0.8, fill: false },
+      metro_lines: { renderer: rRef, interactive: false, color: "#b4a7d6", weight: 1.5, opacity: 0.7, fill: false },
+      metro_stations: { renderer: rProjects, radius: 3, color: "#555", weight: 1, fillColor: "#fff", fillOpacity: 1 }
+    };
+    var refLayers = {};
+    Object.keys(data.reference).forEach(function (k) {
+      var style = refStyles[k] || refStyles.subdistricts;
+      refLayers[k] = geoGroup(data.reference[k], function () { return style; },
+        k === "metro_stations" || k === "subdistricts" ? function (p) { return p.name || ""; } : null);
+      refLayers[k].addTo(map);
+    });
+
+    // ---- projects
+    var projectGroups = {};
+    data.zone_order.forEach(function (z) { projectGroups[z] = L.layerGroup().addTo(map); });
+
+    function statusAt(rec, y) {
+      var s = null;
+      for (var i = 0; i < rec.years.length; i++) {
+        if (rec.years[i] <= y) { s = rec.p.y[String(rec.years[i])]; } else { break; }
+      }
+      return s;
+    }
+
+    data.projects.forEach(function (p) {
+      var isCoarse = !!coarse[p.p];
+      var g = p.geom;
+      var lineLike = g.type.indexOf("Line") >= 0;
+      var areaLike = g.type.indexOf("Polygon") >= 0;
+      var style = { renderer: rProjects, color: "#ffffff", weight: 1, fillColor: "#999",
+        fillOpacity: 0.9, radius: 6 };
+      if (lineLike) { style = { renderer: rProjects, color: "#999", weight: 4, opacity: 0.95 }; }
+      if (areaLike) {
+        style = { renderer: rProjects, color: "#999", weight: 2, fillColor: "#999",
+          fillOpacity: isCoarse ? 0.12 : 0.35, dashArray: isCoarse ? "6 4" : null };
+      }
+      var layer = makeLayer(g, style);
+      if (!layer) { return; }
+      var halo = null;
+      if (isCoarse && !areaLike) {
+        if (lineLike) {
+          halo = makeLayer(g, { renderer: rHalo, interactive: false, color: "#999", weight: 16,
+            opacity: 0.25, lineCap: "round" });
+        } else {
+          var pts = g.type === "Point" ? [g.coordinates] : g.coordinates;
+          halo = L.featureGroup(pts.map(function (pt) {
+            return register(L.circle(toLatLngs(pt, conv()), { renderer: rHalo, interactive: false,
+              radius: Math.max(p.pm || 0, 150), color: "#999", weight: 1.5, dashArray: "4 4",
+              fillColor: "#999", fillOpacity: 0.12 }), pt, true);
+          }));
+        }
+      }
+      var rec = { p: p, layer: layer, halo: halo, cur: undefined, shown: false,
+        group: projectGroups[p.z] || projectGroups[data.zone_order[data.zone_order.length - 1]],
+        years: Object.keys(p.y).map(Number).sort(function (a, b) { return a - b; }) };
+      layer.bindPopup(function () { return popupHtml(rec); }, { maxWidth: 420, minWidth: 260 });
+      layer.bindTooltip(p.n, { sticky: true, direction: "top" });
+      records.push(rec);
+      byId[p.i] = rec;
+    });
+
+    function firstPath(layer) {
+      if (layer.getLayers) { return layer.getLayers()[0]; }
+      return layer;
+    }
+
+    function setYear(y) {
+      year = Math.max(data.years[0], Math.min(data.years[1], Math.round(Number(y))));
+      records.forEach(function (rec) {
+        var s = statusAt(rec, year);
+        if (s === null) {
+          if (rec.shown) {
+            rec.group.removeLayer(rec.layer);
+            if (rec.halo) { rec.group.removeLayer(rec.halo); }
+            rec.shown = false;
+          }
+          rec.cur = null;
+          return;
+        }
+        if (s !== rec.cur) {
+          var col = statusColor(s);
+          var lineLike = rec.p.geom.type.indexOf("Line") >= 0;
+          rec.layer.setStyle(lineLike ? { color: col } :
+            (rec.p.geom.type.indexOf("Polygon") >= 0 ? { color: col, fillColor: col } : { fillColor: col }));
+          if (rec.halo) { rec.halo.setStyle({ color: col, fillColor: col }); }
+          rec.cur = s;
+        }
+        if (!rec.shown) {
+          if (rec.halo) { rec.group.addLayer(rec.halo); }
+          rec.group.addLayer(rec.layer);
+          rec.shown = true;
+        }
+      });
+      updateYearControl();
+      updateLegend();
+      return year;
+    }
+
+    // ---- drawn-feature counts (what the canvas holds, not what the data says)
+    function isDrawn(rec) {
+      var path = firstPath(rec.layer);
+      return !!(path && rProjects._layers && rProjects._layers[L.stamp(path)]);
+    }
+    function drawnCount() {
+      var n = 0;
+      records.forEach(function (rec) { if (isDrawn(rec)) { n += 1; } });
+      return n;
+    }
+    function countsByStatus() {
+      var out = {};
+      records.forEach(function (rec) { if (isDrawn(rec)) { out[rec.cur] = (out[rec.cur] || 0) + 1; } });
+      return out;
+    }
+    function haloCount() {
+      var n = 0;
+      records.forEach(function (rec) {
+        if (rec.halo) {
+          var h = firstPath(rec.halo);
+          if (h && rHalo._layers && rHalo._layers[L.stamp(h)]) { n += 1; }
+        }
+      });
+      return n;
+    }
+
+    // ---- popup, built on demand
+    function popupHtml(rec) {
+      var p = rec.p;
+      var rows = [];
+      function row(k, v) { rows.push("<tr><th>" + t(k) + "</th><td>" + v + "</td></tr>"); }
+      var s = statusAt(rec, year);
+      row("type", label("types", p.t));
+      row("zone", p.z === data.outside ? t("outside") : label("zones", p.z));
+      row("belts", p.b.length ? p.b.map(function (b) { return label("belts", b); }).join("、") : t("none"));
+      var prec = label("precisions", p.p);
+      if (p.pm) { prec += " (" + fmt(t("plus_minus"), { m: Math.round(p.pm) }) + ")"; }
+      row("precision", prec);
+      row("source", p.s + (p.g ? " · " + p.g : ""));
+      row("status_at", s === null ? t("not_yet") :
+        "<span class=\"pm-swatch\" style=\"background:" + statusColor(s) + "\"></span>" + label("statuses", s) +
+        " (" + fmt(t("in_year"), { y: year }) + ")");
+      var warn = "";
+      if (coarse[p.p]) {
+        warn = "<div class=\"pm-warn\">" + fmt(t("approx_warning"),
+          { p: label("precisions", p.p), m: Math.round(p.pm || 0) }) + "</div>";
+      }
+      var items = (data.timeline[p.i] || []).map(function (r) {
+        var doc = data.docs[r[2]] || "";
+        return "<li><b>" + r[0] + "</b> <span class=\"pm-swatch\" style=\"background:" + statusColor(r[1]) +
+          "\"></span>" + label("statuses", r[1]) + "<div class=\"pm-evidence\">「" + r[4] + "」</div>" +
+          "<div class=\"pm-src\">" + doc + " · " + fmt(t("line_n"), { n: r[3] }) + "</div></li>";
+      });
+      return "<div class=\"pm-popup\" data-id=\"" + p.i + "\"><h4>" + p.n + "</h4>" + warn +
+        "<table>" + rows.join("") + "</table><h5>" + t("timeline") + " (" + items.length + ")</h5>" +
+        "<ol class=\"pm-timeline\">" + items.join("") + "</ol></div>";
+    }
+
+    function focus(id) {
+      var rec = byId[id];
+      if (!rec) { return false; }
+      var path = firstPath(rec.layer);
+      var where = path.getLatLng ? path.getLatLng() : path.getBounds().getCenter();
+      if (path.getBounds) { map.fitBounds(path.getBounds(), { maxZoom: 16 }); } else { map.setView(where, 16); }
+      if (isDrawn(rec)) { rec.layer.openPopup(where); } else {
+        L.popup({ maxWidth: 420, minWidth: 260 }).setLatLng(where).setContent(popupHtml(rec)).openOn(map);
+      }
+      return true;
+    }
+
+    function search(q) {
+      var needle = esc(String(q || "").trim());
+      if (!needle) { return []; }
+      var out = [];
+      for (var i = 0; i < records.length && out.length < 10; i++) {
+        var p = records[i].p;
+        if (p.n.indexOf(needle) >= 0 || (p.a && p.a.indexOf(needle) >= 0)) { out.push(p.i); }
+      }
+      return out;
+    }
+
+    // ---- controls
+    var YearControl = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "pm-control pm-year");
+        div.innerHTML = "<div class=\"pm-year-title\"></div>" +
+          "<input type=\"range\" class=\"pm-year-slider\" min=\"" + data.years[0] + "\" max=\"" +
+          data.years[1] + "\" step=\"1\" value=\"" + year + "\">" +
+          "<div class=\"pm-year-ends\"><span>" + data.years[0] + "</span><span>" + data.years[1] + "</span></div>";
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        div.querySelector("input").addEventListener("input", function (e) { setYear(e.target.value); });
+        return div;
+      }
+    });
+    var yearControl = new YearControl().addTo(map);
+    function updateYearControl() {
+      var div = yearControl.getContainer();
+      div.querySelector(".pm-year-title").innerHTML = t("year") + " <b>" + year + "</b>";
+      div.querySelector("input").value = String(year);
+    }
+
+    var LegendControl = L.Control.extend({
+      options: { position: "bottomright" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "pm-control pm-legend");
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        return div;
+      }
+    });
+    var legend = new LegendControl().addTo(map);
+    function updateLegend() {
+      var counts = countsByStatus();
+      var html = "<div class=\"pm-legend-title\">" + t("legend") + " · " + year + "</div>";
+      Object.keys(data.labels.statuses).forEach(function (s) {
+        html += "<div class=\"pm-legend-row\" data-status=\"" + s + "\"><span class=\"pm-swatch\" style=\"background:" +
+          statusColor(s) + "\"></span>" + label("statuses", s) + " <span class=\"pm-count\">" + (counts[s] || 0) +
+          "</span></div>";
+      });
+      html += "<div class=\"pm-legend-note\"><span class=\"pm-halo-swatch\"></span>" + t("halo_note") + "</div>";
+      html += "<div class=\"pm-legend-note\">" + data.attribution + "</div>";
+      legend.getContainer().innerHTML = html;
+    }
+
+    var SearchControl = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "pm-control pm-search");
+        div.innerHTML = "<input type=\"search\" class=\"pm-search-input\"><ul class=\"pm-search-results\"></ul>";
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        var input = div.querySelector("input");
+        var list = div.querySelector("ul");
+        function show() {
+          var ids = search(input.value);
+          list.innerHTML = "";
+          if (input.value.trim() && !ids.length) {
+            list.innerHTML = "<li class=\"pm-empty\">" + t("no_match") + "</li>";
+          }
+          ids.forEach(function (id) {
+            var li = document.createElement("li");
+            li.innerHTML = byId[id].p.n + " <small>" + label("types", byId[id].p.t) + "</small>";
+            li.setAttribute("data-id", id);
+            li.addEventListener("click", function () { focus(id); });
+            list.appendChild(li);
+          });
+        }
+        input.addEventListener("input", show);
+        input.addEventListener("keydown", function (e) {
+          if (e.key === "Enter") { var ids = search(input.value); if (ids.length) { focus(ids[0]); } }
+        });
+        return div;
+      }
+    });
+    var searchControl = new SearchControl().addTo(map);
+
+    var LangControl = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "leaflet-bar pm-lang");
+        div.innerHTML = "<a href=\"#\" role=\"button\"></a>";
+        L.DomEvent.disableClickPropagation(div);
+        div.querySelector("a").addEventListener("click", function (e) {
+          e.preventDefault();
+          setLanguage(lang === "zh" ? "en" : "zh");
+        });
+        return div;
+      }
+    });
+    var langControl = new LangControl().addTo(map);
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+
+    // ---- base maps (none by default: vector outlines only, nothing fetched)
+    var bases = {
+      none: L.layerGroup([], { planmapDatum: "wgs84" }),
+      osm: L.tileLayer(data.tiles.osm.url, { maxZoom: 19, attribution: data.tiles.osm.attribution,
+        planmapDatum: "wgs84" }),
+      amap: L.tileLayer(data.tiles.amap.url, { maxZoom: 18, subdomains: data.tiles.amap.subdomains,
+        attribution: data.tiles.amap.attribution, planmapDatum: "gcj02" })
+    };
+    bases.none.addTo(map);
+    map.on("baselayerchange", function (e) { setDatum(e.layer.options.planmapDatum || "wgs84"); });
+
+    function setDatum(d) {
+      d = d === "gcj02" ? "gcj02" : "wgs84";
+      if (d === datum) { return datum; }
+      datum = d;
+      registry.forEach(applyDatum);
+      return datum;
+    }
+
+    var layerControl = null;
+    function buildLayerControl() {
+      if (layerControl) { layerControl.remove(); }
+      var baseLayers = {};
+      baseLayers[t("base_none")] = bases.none;
+      baseLayers[t("base_osm")] = bases.osm;
+      baseLayers[t("base_amap")] = bases.amap;
+      var groups = {};
+      var g;
+      g = groups[t("group_zones")] = {};
+      Object.keys(zoneLayers).forEach(function (z) { g[label("zones", z)] = zoneLayers[z]; });
+      g = groups[t("group_belts")] = {};
+      Object.keys(beltLayers).forEach(function (b) { g[label("belts", b)] = beltLayers[b]; });
+      g = groups[t("group_projects")] = {};
+      data.zone_order.forEach(function (z) {
+        var n = records.filter(function (r) { return r.group === projectGroups[z]; }).length;
+        if (!n) { return; }
+        var name = z === data.outside ? t("outside") : label("zones", z);
+        g["<span class=\"pm-project-group\" data-zone=\"" + z + "\">" + name + " (" + n + ")</span>"] = projectGroups[z];
+      });
+      g = groups[t("group_reference")] = {};
+      Object.keys(refLayers).forEach(function (k) { g[t("ref_" + k)] = refLayers[k]; });
+      layerControl = L.control.groupedLayers(baseLayers, groups, { collapsed: data.collapsed_layers || window.innerHeight < 640 });
+      layerControl.addTo(map);
+    }
+
+    function setLanguage(l) {
+      lang = l === "en" ? "en" : "zh";
+      langControl.getContainer().querySelector("a").innerHTML = t("lang_button");
+      searchControl.getContainer().querySelector("input").setAttribute("placeholder", t("search"));
+      document.title = t("title");
+      buildLayerControl();
+      updateYearControl();
+      updateLegend();
+      map.closePopup();
+      return lang;
+    }
+
+    // ---- start: fit to the district, latest year
+    var fitTo = refLayers.district ? L.featureGroup(refLayers.district.getLayers()) : null;
+    if (!fitTo || !fitTo.getLayers().length) {
+      fitTo = L.featureGroup(records.map(function (r) { return firstPath(r.layer); }));
+    }
+    if (fitTo.getLayers().length) { map.fitBounds(fitTo.getBounds(), { padding: [10, 10] }); }
+    setLanguage(lang);
+    setYear(year);
+
+    window.planmap = {
+      map: map,
+      years: data.years.slice(),
+      projectCount: records.length,
+      year: function () { return year; },
+      setYear: setYear,
+      drawnCount: drawnCount,
+      countsByStatus: countsByStatus,
+      haloCount: haloCount,
+      popupHtml: function (id) { return byId[id] ? popupHtml(byId[id]) : null; },
+      focus: focus,
+      search: search,
+      setLanguage: setLanguage,
+      language: function () { return lang; },
+      setDatum: setDatum,
+      datum: function () { return datum; },
+      wgs84ToGcj02: wgs84ToGcj02,
+      latLngOf: function (id) {
+        var rec = byId[id];
+        if (!rec) { return null; }
+        var path = firstPath(rec.layer);
+        var ll = path.getLatLng ? path.getLatLng() : path.getLatLngs().flat(3)[0];
+        return [ll.lat, ll.lng];
+      },
+      ids: function () { return records.map(function (r) { return r.p.i; }); },
+      ready: true
+    };
+    return window.planmap;
+  }
+
+  window.planmapInit = init;
+  window.planmapWgs84ToGcj02 = wgs84ToGcj02;
+})();
