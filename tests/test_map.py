@@ -1,0 +1,153 @@
+"""The interactive map without a browser: data blob, escaping, offline assets, saving."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+
+import pytest
+from map_fixtures import XSS_EVIDENCE, XSS_NAME, synthetic_layers
+
+from gis._errors import ExportError
+from maps import offline, palette
+from maps.webmap import map_data, map_from_layers, save_map
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return synthetic_layers(12)
+
+
+@pytest.fixture(scope="module")
+def offline_html(layers, tmp_path_factory):
+    path = save_map(map_from_layers(layers, offline=True), tmp_path_factory.mktemp("m") / "map.html")
+    return path.read_text(encoding="utf-8")
+
+
+def _blob(html: str) -> dict:
+    match = re.search(r"planmapInit\(\w+, (\{.*\})\);\n", html)
+    assert match, "the data blob is missing"
+    return json.loads(match.group(1))
+
+
+def test_one_record_per_project_with_its_statuses(layers):
+    data = map_data(layers, reference={})
+    assert len(data["projects"]) == len(layers.projects)
+    first = next(p for p in data["projects"] if p["n"] == "中山公园改造")
+    assert first["y"] == {"2018": "planned", "2021": "started", "2023": "completed"}
+    assert first["z"] == "east" and first["geom"]["type"] == "Point"
+    assert data["years"][0] == 2016
+    assert data["years"][1] == max(int(y) for s in layers.projects.status_by_year for y in json.loads(s))
+
+
+def test_timeline_rows_keep_document_and_line(layers):
+    data = map_data(layers, reference={})
+    ident = layers.projects.loc[layers.projects.name == "中山公园改造", "id"].iloc[0]
+    rows = data["timeline"][ident]
+    assert [r[0] for r in rows] == [2018, 2021, 2023]
+    assert data["docs"][rows[0][2]] == "doc_2018.txt" and rows[0][3] == 10
+
+
+def test_every_document_text_is_html_escaped(layers):
+    data = map_data(layers, reference={})
+    names = {p["n"] for p in data["projects"]}
+    assert XSS_NAME not in names
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    evidences = [r[4] for rows in data["timeline"].values() for r in rows]
+    assert "推进&lt;script&gt;window.__pwned=1&lt;/script&gt;“&lt;b&gt;粗体&lt;/b&gt;”建设 &amp; 完善" in evidences
+    assert all("<" not in p["s"] for p in data["projects"])
+
+
+def test_raw_hostile_text_never_reaches_the_page(offline_html):
+    assert XSS_NAME not in offline_html
+    assert "window.__pwned=1</script>" not in offline_html
+    assert XSS_EVIDENCE not in offline_html
+
+
+def test_blob_round_trips_through_the_page(layers, offline_html):
+    data = _blob(offline_html)
+    assert len(data["projects"]) == len(layers.projects)
+    assert set(data["coarse"]) == set(palette.COARSE_PRECISIONS)
+
+
+def test_offline_page_loads_nothing_from_other_hosts(offline_html):
+    assert offline.external_urls(offline_html) == []
+    for dropped in ("jquery", "bootstrap", "awesome-markers", "fontawesome"):
+        assert dropped not in offline_html.lower()
+    assert 'data-asset="leaflet@1.9.4/leaflet.js"' in offline_html
+    assert 'data-asset="leaflet-groupedlayercontrol@0.6.1/leaflet.groupedlayercontrol.min.js"' in offline_html
+    # the CSS images are inlined, not referenced
+    assert "url(images/" not in offline_html and "data:image/png;base64," in offline_html
+
+
+def test_online_page_links_pinned_cdn_copies_only(layers, tmp_path):
+    html = save_map(map_from_layers(layers, reference={}), tmp_path / "m.html").read_text("utf-8")
+    urls = offline.external_urls(html)
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js" in urls
+    assert not [u for u in urls if "jquery" in u or "bootstrap" in u or "awesome" in u]
+
+
+def test_save_map_offline_converts_an_online_map(layers, tmp_path):
+    m = map_from_layers(layers, reference={})
+    html = save_map(m, tmp_path / "m.html", offline=True).read_text("utf-8")
+    assert offline.external_urls(html) == []
+    assert "planmapInit(" in html
+    assert [p.name for p in tmp_path.iterdir()] == ["m.html"]  # no temporary file left
+
+
+def test_save_map_refuses_an_offline_page_with_outside_links(layers, tmp_path):
+    from branca.element import Element
+
+    m = map_from_layers(layers, offline=True, reference={})
+    m.get_root().header.add_child(Element('<script src="https://example.org/x.js"></script>'))
+    with pytest.raises(ExportError, match="example.org"):
+        save_map(m, tmp_path / "m.html")
+    assert not (tmp_path / "m.html").exists()
+
+
+def test_manifests_match_the_vendored_files():
+    assets = offline.vendored_assets()
+    assert [(a.package, a.version) for a in assets] == [
+        ("leaflet", "1.9.4"), ("leaflet-groupedlayercontrol", "0.6.1")]
+    for asset in assets:
+        manifest = json.loads((asset.folder / "manifest.json").read_text())
+        assert manifest["registry"] == "https://registry.npmjs.org/"
+        assert any(n.startswith("LICENSE") for n in manifest["files"])
+        for rel, digest in manifest["files"].items():
+            assert hashlib.sha256((asset.folder / rel).read_bytes()).hexdigest() == digest
+
+
+def test_a_changed_vendored_file_is_caught(tmp_path):
+    shutil.copytree(offline.ASSETS_FOLDER, tmp_path / "assets")
+    target = tmp_path / "assets" / "leaflet-1.9.4" / "leaflet.js"
+    target.write_text(target.read_text() + "\n// tampered\n")
+    with pytest.raises(ExportError, match="leaflet.js"):
+        offline.inline_head_html(tmp_path / "assets")
+
+
+def test_missing_columns_are_all_named(layers):
+    broken = synthetic_layers(0)
+    broken.projects = broken.projects.drop(columns=["status_by_year", "precision"])
+    with pytest.raises(ExportError, match="status_by_year.*precision|precision.*status_by_year"):
+        map_from_layers(broken, reference={})
+
+
+def test_bad_status_by_year_names_the_project():
+    broken = synthetic_layers(0)
+    broken.projects.loc[0, "status_by_year"] = "2021: started"
+    with pytest.raises(ExportError, match=re.escape(repr(broken.projects.loc[0, "id"]))):
+        map_data(broken, reference={})
+
+
+def test_script_safe_blocks_a_closing_tag():
+    assert "</script" not in offline.script_safe("a = '</script><b>';").lower()
+
+
+def test_reference_layers_are_drawn_when_given(layers):
+    from layers.reference import reference_layers
+
+    data = map_data(layers, reference=reference_layers())
+    assert list(data["reference"]) == ["district", "subdistricts", "metro_stations", "creek"]
+    assert len(data["reference"]["subdistricts"]["features"]) == 10
