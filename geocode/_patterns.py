@@ -1,0 +1,524 @@
+"""Private scanning machinery of the recogniser: automata and name spans.
+
+Everything here works on one sentence of normalised text at a time and
+returns ``Span`` objects with offsets in that sentence. The automata are
+built once per process (``scanner()``).
+
+How a name is found
+-------------------
+1. Known names (gazetteer + ``places.tsv``) are found by an Aho-Corasick
+   automaton; their characters are protected from the stop-word rule.
+2. Heads (``路``, ``公园``, ``号地块``…) are found by a second automaton. From
+   each head the name runs left over name characters until a *break*:
+   punctuation, a stop word (verbs, function words), a counted quantity
+   (``18家``) or, for roads and rivers, the end of another road.
+3. A name whose body is only generic words (``公共绿地``) is dropped, and so
+   is one followed by the head of an organisation, policy or brand.
+4. Outermost spans win; the spans inside them that are names of their own
+   become locators (``江苏路`` in ``北横通道江苏路二级匝道``).
+5. Lists sharing a head are spread over their items
+   (``华阳、新华等社区卫生服务中心``, ``南块、北块和望春花地块``).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from geocode.lexicon import KnownName, Lexicon, Suffix, load_lexicon
+
+__all__: list[str] = []  # private module
+
+MAX_BODY = 16
+LIST_SEPARATORS = ("、", "和", "及", "与", "以及", "、以及")
+# characters a name may hold besides letters/digits/CJK (\w)
+_NON_NAME = re.compile(r"[^\w\-－·#]+")
+_QUANTITY = re.compile(
+    r"(?:[0-9.]+|[一二两三四五六七八九十百千万几]+)(?:多|余)?"
+    r"(?:家|个|座|所|条|幢|栋|项|批|处|张|台|次|名|位|户|万|亿|平方米|公顷|公里|千米|米|亩"
+    r"|年|月|日|天|届|轮|类|种|大|套|间|层|期间|分钟|小时)"
+)
+_OPEN_QUOTES = "“‘「『\"'"
+_CLOSE_QUOTES = "”’」』\"'"
+# roads, rivers and similar: a name of this kind does not run over another one
+_LINEAR = frozenset({"road", "river"})
+_ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网: not a road head
+_DIGITS = frozenset("0123456789")
+
+
+@dataclass
+class Span:
+    """A name found in a sentence (offsets in the sentence text)."""
+
+    start: int
+    end: int
+    name: str
+    type: str
+    in_changning: bool = True
+    kind: str = "suffix"  # "known", "suffix", "list"
+    suffix: Suffix | None = None
+    known: KnownName | None = None
+    head_start: int = 0  # where the head (suffix) starts, for suffix spans
+    locators: list[str] = field(default_factory=list)
+    parts: list[Span] = field(default_factory=list)  # the names glued into a "pair"
+
+    @property
+    def length(self) -> int:
+        """Number of characters of the span."""
+        return self.end - self.start
+
+
+@dataclass
+class Scanner:
+    """The automata and word lists, built once."""
+
+    lex: Lexicon
+    known_ac: ahocorasick.Automaton
+    suffix_ac: ahocorasick.Automaton
+    stop_ac: ahocorasick.Automaton
+    protect_ac: ahocorasick.Automaton
+    head_words: dict[str, tuple[str, ...]]
+
+
+def _automaton(words: dict[str, object]) -> ahocorasick.Automaton:
+    ac = ahocorasick.Automaton()
+    for word, value in words.items():
+        ac.add_word(word, (len(word), value))
+    ac.make_automaton()
+    return ac
+
+
+@functools.lru_cache(maxsize=1)
+def scanner() -> Scanner:
+    """Build the automata once for the process."""
+    lex = load_lexicon()
+    known = {k: v for k, v in lex.known.items() if k not in lex.not_sites}
+    stop = {w: w for w in lex.stopwords}
+    head_words: dict[str, list[str]] = {}
+    for word in lex.head_words:
+        head_words.setdefault(word[0], []).append(word)
+    return Scanner(
+        lex=lex,
+        known_ac=_automaton(dict(known)),
+        suffix_ac=_automaton(dict(lex.suffixes)),
+        stop_ac=_automaton(stop),
+        protect_ac=_automaton({w: w for w in lex.protect}),
+        head_words={k: tuple(v) for k, v in head_words.items()},
+    )
+
+
+def _breaks(text: str, sc: Scanner, protected: bytearray) -> bytearray:
+    """1 at every character that cannot be inside a name."""
+    brk = bytearray(len(text))
+    for m in _NON_NAME.finditer(text):
+        brk[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
+    for m in _QUANTITY.finditer(text):
+        s, e = m.start(), m.end()
+        if e < len(text) and text[e] in "号#":  # 12号地块, 9号楼: a number in a name
+            continue
+        brk[s:e] = b"\x01" * (e - s)
+    for end, (length, _word) in sc.stop_ac.iter(text):
+        s, e = end - length + 1, end + 1
+        if any(protected[s:e]):
+            continue
+        brk[s:e] = b"\x01" * (e - s)
+    return brk
+
+
+def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span]]:
+    """Known names: those not inside a longer known name, and all of them."""
+    hits = [
+        Span(end - length + 1, end + 1, kn.name, kn.type, kn.in_changning, "known", known=kn)
+        for end, (length, kn) in sc.known_ac.iter(text)
+    ]
+    hits.sort(key=lambda s: (s.start, -s.length))
+    out: list[Span] = []
+    for h in hits:
+        if any(o.start <= h.start and h.end <= o.end for o in out):
+            continue
+        out.append(h)
+    return out, hits
+
+
+def _suffix_hits(text: str, sc: Scanner, known: list[Span]) -> list[tuple[int, int, Suffix]]:
+    """Heads found in the text, the longest one at each end position.
+
+    A head inside a known name is left to the known name, and a head where a
+    look-alike word starts (``江苏``, ``市场监管``) is not a head.
+    """
+    best: dict[int, tuple[int, Suffix]] = {}
+    for end, (length, suf) in sc.suffix_ac.iter(text):
+        if end not in best or best[end][0] < length:
+            best[end] = (length, suf)
+    starts: dict[int, int] = {}
+    for end, (length, _suf) in best.items():
+        starts[end - length + 1] = max(starts.get(end - length + 1, 0), length)
+    out = []
+    for end in sorted(best):
+        length, suf = best[end]
+        s, e = end - length + 1, end + 1
+        if any(k.start <= s and e <= k.end for k in known):
+            continue
+        if starts[s] > length:
+            continue  # 街 in 街坊, 站 in 站点: the longer head decides
+        if any(len(w) > length and text.startswith(w, s) for w in sc.head_words.get(text[s], ())):
+            continue
+        if length == 1 and e in starts and not text.startswith(text[s], e):
+            continue  # 剑河路: 河 is the stem of a road here, not a river
+        out.append((s, e, suf))
+    return out
+
+
+def _only_generic(body: str, lex: Lexicon) -> bool:
+    """True when ``body`` is made only of generic words and numbers."""
+    i, n = 0, len(body)
+    while i < n:
+        if body[i] in _DIGITS:
+            i += 1
+            continue
+        for size in (4, 3, 2, 1):
+            if body[i : i + size] in lex.generic:
+                i += size
+                break
+        else:
+            return False
+    return True
+
+
+def _clean_name(surface: str) -> str:
+    """Canonical form of a name found by its head: no quotes or spaces."""
+    name = "".join(ch for ch in surface if ch not in _OPEN_QUOTES + _CLOSE_QUOTES and not ch.isspace())
+    if name.endswith("站点"):
+        name = name[:-1]
+    return name
+
+
+def _quote_start(text: str, close: int, brk: bytearray) -> int | None:
+    """Offset of the opening quote of a short quoted name closing at ``close``."""
+    lo = max(0, close - 14)
+    for j in range(close - 1, lo - 1, -1):
+        ch = text[j]
+        if ch in _OPEN_QUOTES:
+            return j if j < close - 1 else None
+        if brk[j] and ch not in "·-":
+            return None
+    return None
+
+
+def scan_sentence(text: str) -> list[Span]:
+    """Find the outermost site names of one sentence.
+
+    Parameters
+    ----------
+    text : str
+        Normalised sentence text.
+
+    Returns
+    -------
+    list of Span
+        Outermost names (with locators), list items spread, in text order.
+    """
+    sc = scanner()
+    lex = sc.lex
+    known, all_known = _known_hits(text, sc)
+    heads = _suffix_hits(text, sc, known)
+    protected = bytearray(len(text))
+    for end, (length, _w) in sc.protect_ac.iter(text):
+        protected[end - length + 1 : end + 1] = b"\x01" * length
+    for k in known:
+        protected[k.start : k.end] = b"\x01" * k.length
+    for s, e, _suf in heads:
+        protected[s:e] = b"\x01" * (e - s)
+    brk = _breaks(text, sc, protected)
+
+    linear_ends: dict[int, Span] = {}
+    for k in known:
+        if k.type in _LINEAR:
+            linear_ends[k.end] = k
+    cands: list[Span] = []
+    empties: list[tuple[int, int, Suffix]] = []
+    for s, e, suf in heads:
+        if suf.text == "路" and e < len(text) and text[e] in _ROAD_NOT_SUFFIX_AFTER:
+            continue
+        if suf.text == "弄" and (s == 0 or text[s - 1] not in _DIGITS):
+            continue
+        p = s
+        while p > 0 and s - p < MAX_BODY:
+            if suf.type in _LINEAR and p < s and p in linear_ends:
+                break
+            if brk[p - 1]:
+                if text[p - 1] in _CLOSE_QUOTES:
+                    q = _quote_start(text, p - 1, brk)
+                    if q is not None:
+                        p = q
+                break
+            p -= 1
+        body = text[p:s]
+        if len(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES)) < suf.min_body:
+            empties.append((s, e, suf))
+            continue
+        inner_known = [k for k in known if p <= k.start and k.end <= s]
+        if not inner_known and _only_generic(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES), lex):
+            empties.append((s, e, suf))
+            continue
+        if suf.restricted and not inner_known and len(body) < 2:
+            continue
+        if _non_site_after(text, e, lex, brk):
+            continue
+        surface = text[p:e]
+        name = _clean_name(surface)
+        if name in lex.not_sites:
+            continue
+        kn = lex.known.get(name)
+        span = Span(
+            p, e,
+            kn.name if kn else name,
+            kn.type if kn else suf.type,
+            kn.in_changning if kn else True,
+            "suffix", suffix=suf, known=kn, head_start=s,
+        )
+        cands.append(span)
+        if span.type in _LINEAR:
+            linear_ends[e] = span
+
+    spans = _outermost(cands, known, all_known, text, lex, brk)
+    spans = _spread_lists(spans, empties, all_known + cands, text, brk, lex)
+    spans.sort(key=lambda sp: (sp.start, sp.end))
+    return spans
+
+
+def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytearray) -> bool:
+    """True when a place ending at ``end`` is part of a brand, event or organisation."""
+    rest = text[end : end + 6]
+    if any(rest.startswith(h) for h in lex.non_site_heads):
+        return True
+    stop = end
+    while stop < len(text) and stop - end < 10 and (not brk[stop] or text[stop] in "“”"):
+        stop += 1
+    run = text[end:stop]
+    return any(h in run for h in lex.org_heads)
+
+
+def _in_foreign_quote(text: str, sp: Span) -> bool:
+    """True when a known name sits inside a quoted phrase that is not the name."""
+    left = text[max(0, sp.start - 10) : sp.start]
+    qo = max(left.rfind(q) for q in _OPEN_QUOTES)
+    if qo < 0:
+        return False
+    qc = max(left.rfind(q) for q in _CLOSE_QUOTES if q not in "\"'")
+    if qc > qo:
+        return False
+    right = text[sp.end : sp.end + 10]
+    close = min((right.find(q) for q in _CLOSE_QUOTES if right.find(q) >= 0), default=-1)
+    if close < 0:
+        return False
+    return not (qo == len(left) - 1 and close == 0)
+
+
+def _outermost(
+    cands: list[Span],
+    known: list[Span],
+    all_known: list[Span],
+    text: str,
+    lex: Lexicon,
+    brk: bytearray,
+) -> list[Span]:
+    """Keep outermost spans; the names inside them become locators."""
+    pool = sorted(cands + known, key=lambda sp: (-sp.length, sp.start))
+    chosen: list[Span] = []
+    for sp in pool:
+        if any(o.start <= sp.start and sp.end <= o.end for o in chosen):
+            continue
+        if any(o.start < sp.end and sp.start < o.end for o in chosen):
+            continue  # crosses a longer name
+        chosen.append(sp)
+    out = []
+    for sp in chosen:
+        if sp.kind == "known":
+            if sp.known is not None and sp.known.short:
+                sp.kind = "short"
+            elif _non_site_after(text, sp.end, lex, brk) or _in_foreign_quote(text, sp):
+                continue
+        out.append(sp)
+    inner = [sp for sp in all_known + cands if not (sp.known is not None and sp.known.short)]
+    inner += [sp for sp in all_known if sp.known is not None and sp.known.short]
+    for sp in out:
+        inside = [o for o in inner
+                  if o is not sp and sp.start <= o.start and o.end <= sp.end and o.length < sp.length
+                  and o.name != sp.name]
+        # only the largest names inside locate it (not 安西路 inside 延安西路)
+        maximal = [o for o in inside
+                   if not any(p is not o and p.start <= o.start and o.end <= p.end
+                              and p.length > o.length for p in inside)]
+        maximal.sort(key=lambda o: o.start)
+        for o in maximal:
+            if _is_locator(o, sp) and o.name not in sp.locators and o.name != sp.name:
+                sp.locators.append(o.name)
+    return out
+
+
+def _is_locator(inner: Span, outer: Span) -> bool:
+    """An inner name locates the outer one unless it is just the outer's stem."""
+    if inner.start == outer.start and outer.end - inner.end <= 2 and inner.kind != "suffix" \
+            and inner.type in ("area", "subdistrict"):
+        return False  # 虹桥 in 虹桥路: the stem of the name, not a place inside it
+    return True
+
+
+def _preceding_item(
+    text: str, pos: int, spans: list[Span], brk: bytearray
+) -> tuple[Span | None, int]:
+    """The list item ending just before a separator that ends at ``pos``.
+
+    Returns the item (an existing span, or ``None``) and the separator start.
+    """
+    for sep in sorted(LIST_SEPARATORS, key=len, reverse=True):
+        if text[max(0, pos - len(sep)) : pos] == sep:
+            sep_start = pos - len(sep)
+            item = next((sp for sp in spans if sp.end == sep_start), None)
+            return item, sep_start
+    return None, pos
+
+
+def _glue(item: Span, spans: list[Span]) -> Span:
+    """Join roads written together (延安西路凯旋路) into one item."""
+    while item.type == "road":
+        glued = next((sp for sp in spans if sp.end == item.start and sp.type == "road"), None)
+        if glued is None:
+            break
+        locs = (glued.locators if glued.kind == "pair" else [glued.name]) + (
+            item.locators if item.kind == "pair" else [item.name]
+        )
+        parts = (glued.parts or [glued]) + (item.parts or [item])
+        item = Span(glued.start, item.end, glued.name + item.name, "road", kind="pair",
+                    locators=locs, parts=parts)
+    return item
+
+
+def _chain_before(text: str, start: int, spans: list[Span], brk: bytearray) -> list[Span]:
+    """Items of a list ending just before ``start`` (nearest first)."""
+    items: list[Span] = []
+    pos = start
+    while True:
+        item, _sep_start = _preceding_item(text, pos, spans, brk)
+        if item is None:
+            break
+        item = _glue(item, spans)
+        items.append(item)
+        pos = item.start
+    return items
+
+
+def _spread_lists(
+    spans: list[Span],
+    empties: list[tuple[int, int, Suffix]],
+    inner: list[Span],
+    text: str,
+    brk: bytearray,
+    lex: Lexicon,
+) -> list[Span]:
+    """Spread a head shared by the items of a list over each item.
+
+    ``inner`` holds every name found, outermost or not (known names and
+    names built on heads).
+    """
+    pool = spans + [k for k in inner if k.known is not None and k.known.short and k not in spans]
+    out = [sp for sp in spans if sp.kind != "short"]
+    used: set[int] = set()
+
+    # 1. a facility whose name starts with a place: 剑河路、江苏北路跨苏州河桥下空间
+    for sp in list(out):
+        if sp.suffix is None or not sp.suffix.absorbs or sp.kind != "suffix":
+            continue
+        first = _first_component(sp, inner)
+        if first is None:
+            continue
+        tail = text[first.end : sp.end]
+        for item in _chain_before(text, sp.start, pool, brk):
+            if item.type != first.type and not (item.kind == "pair" and first.type == "road"):
+                break
+            out.append(_spread(item, tail, sp, text, lex))
+            used.update(id(x) for x in [item, *item.parts])
+
+    # 2. a head standing alone after 等 or a separator: 华阳、新华等社区卫生服务中心,
+    #    南北园南块、北块和望春花地块
+    for s, e, suf in empties:
+        if text[s - 1 : s] == "等" or (s > 0 and text[s - 1] in "、和及与"):
+            pos = s - 1 if text[s - 1 : s] == "等" else s
+            if text[s - 1 : s] == "等":
+                items = _items_ending_at(text, pos, pool, brk)
+            else:
+                items = []
+            if items:
+                head = text[s:e]
+                tail = text[pos + 1 : e] if text[pos : pos + 1] == "等" else head
+                host = Span(s, e, head, suf.type, suffix=suf, head_start=s)
+                for item in items:
+                    out.append(_spread(item, tail, host, text, lex))
+                    used.update(id(x) for x in [item, *item.parts])
+                continue
+            if suf.type == "plot" and text[s - 1] in "、和及与":
+                prev = next((o for o in out if o.end == s - 1 and o.type == "plot" and o.suffix), None)
+                if prev is not None:
+                    stem = text[prev.start : prev.head_start]
+                    out.append(Span(s, e, _clean_name(stem + text[s:e]), "plot",
+                                    prev.in_changning, "list", suffix=suf, head_start=s,
+                                    locators=list(prev.locators)))
+
+    # 3. short forms listed together: 在仙霞、程桥开展
+    shorts = [sp for sp in pool if sp.kind == "short" and id(sp) not in used]
+    for sp in shorts:
+        neighbours = [
+            o for o in pool
+            if o is not sp and o.type == sp.type and o.kind in ("short", "known", "suffix")
+            and (_separated(text, o.end, sp.start) or _separated(text, sp.end, o.start))
+        ]
+        if neighbours and not any(o.start <= sp.start and sp.end <= o.end for o in out):
+            out.append(sp)
+    out = [sp for sp in out if id(sp) not in used]
+    for sp in out:
+        if sp.kind == "short":
+            sp.kind = "known"
+    return out
+
+
+def _separated(text: str, end: int, start: int) -> bool:
+    """True when only a list separator lies between ``end`` and ``start``."""
+    return 0 < start - end <= 2 and text[end:start] in LIST_SEPARATORS
+
+
+def _items_ending_at(text: str, pos: int, pool: list[Span], brk: bytearray) -> list[Span]:
+    """List items ending at ``pos`` (the last one included), nearest first."""
+    last = next((sp for sp in pool if sp.end == pos), None)
+    if last is None:
+        return []
+    last = _glue(last, pool)
+    items = [last]
+    items.extend(_chain_before(text, last.start, pool, brk))
+    if len(items) == 1 and last.kind == "short":
+        return items
+    return items
+
+
+def _first_component(sp: Span, inner: list[Span]) -> Span | None:
+    """The longest name at the start of a facility name, if any."""
+    firsts = [k for k in inner if k.start == sp.start and k.end <= sp.head_start and k is not sp]
+    return max(firsts, key=lambda k: k.length, default=None)
+
+
+def _spread(item: Span, tail: str, host: Span, text: str, lex: Lexicon) -> Span:
+    """A list item given the head it shares with the host."""
+    stem = text[item.start : item.end]
+    name = _clean_name(stem + tail)
+    kn = lex.known.get(name)
+    locators = [item.name] if item.kind != "pair" else list(item.locators)
+    return Span(
+        item.start, item.end,
+        kn.name if kn else name,
+        kn.type if kn else host.type,
+        kn.in_changning if kn else item.in_changning,
+        "list", suffix=host.suffix, head_start=item.end, locators=locators,
+    )
