@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,8 +77,9 @@ class Document:
         The decoded original text (newlines normalised to ``\\n``).
     text : str
         The normalised text.
-    offsets : list of int
-        ``offsets[i]`` is the offset in ``original`` of ``text[i]``.
+    offsets : sequence of int
+        ``offsets[i]`` is the offset in ``original`` of ``text[i]``
+        (a ``gis.normalise.OffsetMap``, or a plain list).
     kind : str
         One of ``KINDS``.
     title : str
@@ -94,7 +96,7 @@ class Document:
     encoding: str
     original: str
     text: str
-    offsets: list[int]
+    offsets: Sequence[int]
     kind: str = "other"
     title: str = ""
     date: dt.date | None = None

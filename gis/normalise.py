@@ -13,12 +13,15 @@ normalised text maps back to a span of the original.
 
 from __future__ import annotations
 
+import bisect
 import re
 import statistics
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 __all__ = [
     "NormalisedText",
+    "OffsetMap",
     "is_cjk",
     "normalise_text",
     "HEADING_RE",
@@ -51,7 +54,11 @@ _FULLWIDTH_ALNUM = {
 }
 _HALF_TO_FULL_PUNCT = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "!": "！", "?": "？"}
 _YEAR_AHEAD = re.compile(r"(?:19|20)\d\d\s*年")
-_WS_RUN = re.compile(r"[ \t\u00a0\u3000\u2002-\u200b]+")
+_WS_RUN = re.compile(r"[ \t\u00a0\u3000\u2002-\u200b\ufeff]+")
+_STRIP = " \t\u00a0\u3000\ufeff\r"
+_FULLWIDTH_TABLE = str.maketrans(_FULLWIDTH_ALNUM)
+_HALF_PUNCT_RE = re.compile(r"[,;:()!?]")
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
 def is_cjk(ch: str) -> bool:
@@ -79,13 +86,13 @@ class NormalisedText:
     ----------
     text : str
         Normalised text: one paragraph per line.
-    offsets : list of int
+    offsets : OffsetMap
         ``offsets[i]`` is the offset in the original text of ``text[i]``
         (for a paragraph break, the offset of the original line break).
     """
 
     text: str
-    offsets: list[int]
+    offsets: OffsetMap
 
 
 def _line_spans(original: str) -> list[tuple[int, int]]:
@@ -99,56 +106,92 @@ def _line_spans(original: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _clean_line(original: str, start: int, end: int) -> tuple[str, list[int]]:
-    """Normalise one line: drop spaces next to CJK or between digits, fold widths."""
+class OffsetMap(Sequence[int]):
+    """Offsets of normalised characters in the original text, stored as runs.
+
+    Most characters keep their neighbours, so the map is a list of runs
+    (normalised start, original start); ``offsets[i]`` is found by bisection.
+    It behaves as a read-only sequence of ints, one per normalised character,
+    and takes memory in proportion to the number of runs, not of characters.
+    """
+
+    __slots__ = ("_norm", "_orig", "_len")
+
+    def __init__(self, runs: list[tuple[int, int]], length: int) -> None:
+        self._norm = [n for n, _ in runs]
+        self._orig = [o for _, o in runs]
+        self._len = length
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._len))]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError(f"offset index {index} out of range 0..{self._len - 1}")
+        k = bisect.bisect_right(self._norm, index) - 1
+        return self._orig[k] + (index - self._norm[k])
+
+    def __iter__(self) -> Iterator[int]:
+        for k, norm_start in enumerate(self._norm):
+            stop = self._norm[k + 1] if k + 1 < len(self._norm) else self._len
+            yield from range(self._orig[k], self._orig[k] + stop - norm_start)
+
+
+def _fold_punctuation(match: re.Match[str]) -> str:
+    """Half-width punctuation in Chinese text becomes full-width (not inside numbers)."""
+    ch = match.group(0)
+    text, i = match.string, match.start()
+    if ch in ",:" and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+        return ch
+    return _HALF_TO_FULL_PUNCT[ch]
+
+
+def _clean_line(original: str, start: int, end: int) -> tuple[str, list[tuple[int, int]]]:
+    """Normalise one line: drop spaces next to CJK or between digits, fold widths.
+
+    Returns the text and its runs ``(offset in the line's text, original offset)``.
+    """
     line = original[start:end]
-    chars: list[str] = []
-    offs: list[int] = []
-    pos = 0
-    stripped_start = len(line) - len(line.lstrip(" \t\u00a0\u3000\ufeff\r"))
-    stripped_end = len(line.rstrip(" \t\u00a0\u3000\ufeff\r"))
-    pos = stripped_start
-    segments: list[tuple[int, int]] = []  # kept segments, spaces decided between them
-    for match in _WS_RUN.finditer(line, stripped_start, stripped_end):
-        segments.append((pos, match.start()))
-        segments.append((-1, match.start()))  # marker: a whitespace run starting here
+    lo = len(line) - len(line.lstrip(_STRIP))
+    hi = len(line.rstrip(_STRIP))
+    pieces: list[str] = []
+    runs: list[tuple[int, int]] = []
+    size = 0
+    pos = lo
+    for match in _WS_RUN.finditer(line, lo, hi):
+        if match.start() > pos:
+            runs.append((size, start + pos))
+            pieces.append(line[pos : match.start()])
+            size += match.start() - pos
+        before = line[match.start() - 1] if match.start() > 0 else ""
+        after = line[match.end()] if match.end() < len(line) else ""
+        run = match.group(0)
+        keep = ""
+        if "\t" in run:
+            keep, at = "\t", match.start() + run.index("\t")  # a column separator
+        elif not (
+            is_cjk(before)
+            or is_cjk(after)
+            or (before.isdigit() and after.isdigit() and not _YEAR_AHEAD.match(line, match.end()))
+            or (before.isdigit() and after in "%％")
+        ):
+            keep, at = " ", match.start()
+        if keep:
+            runs.append((size, start + at))
+            pieces.append(keep)
+            size += 1
         pos = match.end()
-    segments.append((pos, stripped_end))
-    for i, (seg_start, seg_end) in enumerate(segments):
-        if seg_start == -1:
-            before = line[seg_end - 1] if seg_end > 0 else ""
-            nxt = segments[i + 1][0] if i + 1 < len(segments) else -1
-            after = line[nxt] if 0 <= nxt < len(line) else ""
-            if "\t" in line[seg_end:nxt]:
-                chars.append("\t")  # a column or page-number separator: keep it
-                offs.append(start + seg_end + line[seg_end:nxt].index("\t"))
-                continue
-            drop = (
-                is_cjk(before)
-                or is_cjk(after)
-                or (before.isdigit() and after.isdigit() and not _YEAR_AHEAD.match(line, nxt))
-                or (before.isdigit() and after in "%％")
-            )
-            if not drop:
-                chars.append(" ")
-                offs.append(start + seg_end)
-            continue
-        for j in range(seg_start, seg_end):
-            ch = line[j]
-            if ch == "\ufeff" or ch == "\r":
-                continue
-            chars.append(_FULLWIDTH_ALNUM.get(ch, ch))
-            offs.append(start + j)
-    # half-width punctuation inside Chinese text becomes full-width
-    if any(is_cjk(c) for c in chars):
-        for k, ch in enumerate(chars):
-            if ch in _HALF_TO_FULL_PUNCT:
-                prev = chars[k - 1] if k else ""
-                nxt = chars[k + 1] if k + 1 < len(chars) else ""
-                if ch in ",:" and prev.isdigit() and nxt.isdigit():
-                    continue
-                chars[k] = _HALF_TO_FULL_PUNCT[ch]
-    return "".join(chars), offs
+    if hi > pos:
+        runs.append((size, start + pos))
+        pieces.append(line[pos:hi])
+    text = "".join(pieces).translate(_FULLWIDTH_TABLE)
+    if _HAS_CJK.search(text):
+        text = _HALF_PUNCT_RE.sub(_fold_punctuation, text)
+    return text, runs
 
 
 def _wrap_width(lengths: list[int]) -> float:
@@ -199,21 +242,24 @@ def normalise_text(original: str) -> NormalisedText:
     >>> original[n.offsets[13]:n.offsets[15] + 1]
     '仙\\n\\n霞新'
     """
-    cleaned: list[tuple[str, list[int], int]] = []  # (text, offsets, newline offset)
+    cleaned: list[tuple[str, list[tuple[int, int]], int]] = []
     for start, end in _line_spans(original):
-        text, offs = _clean_line(original, start, end)
+        text, runs = _clean_line(original, start, end)
         if text:
-            cleaned.append((text, offs, end))
+            cleaned.append((text, runs, end))
     width = _wrap_width([len(t) for t, _, _ in cleaned if "\t" not in t])
-    out_chars: list[str] = []
-    out_offs: list[int] = []
+    out: list[str] = []
+    all_runs: list[tuple[int, int]] = []
+    size = 0
     prev_text = ""
     prev_newline = -1
-    for text, offs, newline in cleaned:
-        if out_chars and not _continues(prev_text, text, width):
-            out_chars.append("\n")
-            out_offs.append(prev_newline)
-        out_chars.append(text)
-        out_offs.extend(offs)
+    for text, runs, newline in cleaned:
+        if out and not _continues(prev_text, text, width):
+            out.append("\n")
+            all_runs.append((size, prev_newline))
+            size += 1
+        out.append(text)
+        all_runs.extend((size + n, o) for n, o in runs)
+        size += len(text)
         prev_text, prev_newline = text, newline
-    return NormalisedText("".join(out_chars), out_offs)
+    return NormalisedText("".join(out), OffsetMap(all_runs, size))
