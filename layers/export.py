@@ -1,0 +1,436 @@
+"""Write ``ProjectLayers``: GeoJSON (RFC 7946), a styled GeoPackage, CSV.
+
+Files (names are fixed here, never taken from document text):
+
+- ``projects.geojson``: every project feature with its true geometry;
+  ``zones.geojson``, ``belts.geojson``; ``projects_zone_<zone>.geojson`` for
+  east/central/west and ``projects_belt_<belt>.geojson`` for each belt (the
+  projects inside it). RFC 7946: WGS84 lon/lat, ``settings.geojson_precision``
+  decimals, exterior rings counter-clockwise (``orient``), no ``crs`` member,
+  UTF-8 with Chinese kept. Written by hand with ``json``: fixed key order
+  (``type``, ``id``, ``properties``, ``geometry``; properties in
+  ``PROJECT_COLUMNS`` order), features sorted by id, one feature per line, so
+  re-runs are byte-identical. This is the byte-stable contract.
+- ``planmap.gpkg``: written with fiona; layers ``projects`` (one point per
+  feature: the point itself or the geometry's representative point),
+  ``project_lines`` and ``project_areas`` (the true line/polygon geometries,
+  so every layer has one geometry type and QGIS styles it), ``zones``,
+  ``belts``, ``belt_centrelines``, and the attribute tables ``timeline`` and
+  ``documents``. A ``layer_styles`` table (QGIS convention, registered in
+  ``gpkg_contents`` as ``attributes``) holds one QML style per layer marked
+  ``useAsDefault``. Timestamps are pinned (``OGR_CURRENT_DATE`` and
+  ``update_time`` = ``GPKG_TIMESTAMP``), which makes the file byte-identical
+  across runs with the same GDAL/SQLite versions.
+- ``projects.csv`` (with a ``wkt`` column) and ``timeline.csv``: UTF-8 with BOM
+  so that Excel reads Chinese.
+
+Every file is written atomically (``gis.atomic``): a crash leaves the previous
+output whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import fiona
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+from gis import settings
+from gis._errors import ExportError
+from gis.atomic import atomic_path, write_bytes_atomic
+from layers.model import PROJECT_COLUMNS, TIMELINE_COLUMNS, ProjectLayers
+from layers.styles import qml_for_layer
+from layers.zones import BELT_KEYS, ZONE_KEYS, belt_centrelines
+
+__all__ = [
+    "GPKG_NAME",
+    "GPKG_TIMESTAMP",
+    "geojson_text",
+    "gpkg_layer_names",
+    "save_layers",
+]
+
+log = logging.getLogger(__name__)
+
+GPKG_NAME = "planmap.gpkg"
+#: timestamp written into the GeoPackage (gpkg_contents, layer_styles): pinned for stable bytes.
+GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
+
+#: PROJECT_COLUMNS -> fiona field type.
+_PROJECT_TYPES: dict[str, str] = {
+    "in_changning": "bool",
+    "zone_conflict": "bool",
+    "belt_conflict": "bool",
+    "precision_m": "float",
+    "first_year": "int",
+    "last_year": "int",
+    "mention_count": "int",
+}
+_TIMELINE_TYPES: dict[str, str] = {"year": "int", "line": "int"}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON/fiona-ready scalar: NA/NaN -> None, numpy scalars -> Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _round_coords(obj: Any, ndigits: int) -> Any:
+    if isinstance(obj, (list, tuple)):
+        if obj and isinstance(obj[0], (int, float)):
+            return [round(float(c), ndigits) + 0.0 for c in obj]
+        return [_round_coords(o, ndigits) for o in obj]
+    return obj
+
+
+def _oriented(geom: BaseGeometry) -> BaseGeometry:
+    """Exterior rings counter-clockwise, holes clockwise (RFC 7946 right-hand rule)."""
+    if geom.geom_type == "Polygon":
+        return orient(geom, sign=1.0)
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([orient(p, sign=1.0) for p in geom.geoms])
+    if geom.geom_type == "GeometryCollection":
+        return shapely.GeometryCollection([_oriented(g) for g in geom.geoms])
+    return geom
+
+
+def _geometry_json(geom: BaseGeometry | None, ndigits: int) -> dict | None:
+    if geom is None or geom.is_empty:
+        return None
+    geo = mapping(_oriented(geom))
+    if geo["type"] == "GeometryCollection":
+        return {"type": geo["type"], "geometries": [_geometry_json(g, ndigits) for g in geom.geoms]}
+    return {"type": geo["type"], "coordinates": _round_coords(geo["coordinates"], ndigits)}
+
+
+def geojson_text(
+    gdf: gpd.GeoDataFrame, id_column: str, columns: Iterable[str] | None = None
+) -> str:
+    """An RFC 7946 FeatureCollection, byte-stable.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Features; reprojected to WGS84 if needed.
+    id_column : str
+        Column giving each feature's ``id`` (features are sorted by it).
+    columns : iterable of str, optional
+        Properties in order; ``None`` takes every non-geometry column.
+
+    Returns
+    -------
+    str
+        GeoJSON text: one feature per line, Chinese unescaped, coordinates
+        rounded to ``settings.geojson_precision`` decimals.
+    """
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(settings.output_crs)
+    cols = (
+        list(columns) if columns is not None else [c for c in gdf.columns if c != gdf.geometry.name]
+    )
+    ndigits = settings.geojson_precision
+    order = sorted(range(len(gdf)), key=lambda i: str(gdf[id_column].iloc[i]))
+    lines = []
+    for i in order:
+        row = gdf.iloc[i]
+        feature = {
+            "type": "Feature",
+            "id": _plain(row[id_column]),
+            "properties": {c: _plain(row[c]) for c in cols},
+            "geometry": _geometry_json(row.geometry, ndigits),
+        }
+        lines.append(
+            json.dumps(feature, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        )
+    body = ",\n".join(lines)
+    return '{"type":"FeatureCollection","features":[\n' + body + ("\n" if lines else "") + "]}\n"
+
+
+def _write_geojson(
+    path: Path, gdf: gpd.GeoDataFrame, id_column: str, columns: Iterable[str] | None = None
+) -> Path:
+    return write_bytes_atomic(path, geojson_text(gdf, id_column, columns).encode("utf-8"))
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def _projects_csv(projects: gpd.GeoDataFrame) -> bytes:
+    df = pd.DataFrame({c: projects[c] for c in PROJECT_COLUMNS})
+    df["wkt"] = [
+        shapely.to_wkt(_oriented(g), rounding_precision=settings.geojson_precision, trim=True)
+        for g in projects.geometry
+    ]
+    return _csv_bytes(df.sort_values("id", kind="mergesort"))
+
+
+# --------------------------------------------------------------------------- GeoPackage
+
+
+def _dimension(geom: BaseGeometry) -> int:
+    return int(shapely.get_dimensions(geom))
+
+
+def _multi(geom: BaseGeometry, kind: str) -> BaseGeometry:
+    if kind == "MultiPolygon":
+        parts = [
+            g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")
+        ]
+        polys = [p for g in parts for p in getattr(g, "geoms", [g])]
+        return shapely.MultiPolygon(polys)
+    if kind == "MultiLineString":
+        parts = [
+            g
+            for g in getattr(geom, "geoms", [geom])
+            if g.geom_type in ("LineString", "MultiLineString")
+        ]
+        lines = [p for g in parts for p in getattr(g, "geoms", [g])]
+        return shapely.MultiLineString(lines)
+    return geom
+
+
+def _records(df: pd.DataFrame, columns: list[str], geoms: list[BaseGeometry] | None) -> list[dict]:
+    out = []
+    for i in range(len(df)):
+        props = {c: _plain(df[c].iloc[i]) for c in columns}
+        geom = None if geoms is None else mapping(geoms[i])
+        out.append({"geometry": geom, "properties": props})
+    return out
+
+
+def _schema(columns: list[str], types: dict[str, str], geometry: str | None) -> dict:
+    return {"geometry": geometry or "None", "properties": {c: types.get(c, "str") for c in columns}}
+
+
+def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]]]:
+    """(layer name, style kind, fiona schema, records) for every GeoPackage layer."""
+    p = layers.projects.sort_values("id", kind="mergesort").reset_index(drop=True)
+    cols = list(PROJECT_COLUMNS)
+    dims = [_dimension(g) for g in p.geometry]
+    points = [g if g.geom_type == "Point" else g.representative_point() for g in p.geometry]
+    line_idx = [i for i, d in enumerate(dims) if d == 1]
+    area_idx = [i for i, d in enumerate(dims) if d == 2]
+    zones = layers.zones.sort_values("zone", key=lambda s: s.map(ZONE_KEYS.index)).reset_index(
+        drop=True
+    )
+    belts = layers.belts.sort_values("belt", key=lambda s: s.map(BELT_KEYS.index)).reset_index(
+        drop=True
+    )
+    centre = belt_centrelines()
+    timeline = layers.timeline
+    docs = pd.DataFrame(layers.documents, columns=["name", "title", "date", "kind"])
+    zone_cols, belt_cols = ["zone", "name_zh", "name_en"], ["belt", "name_zh", "name_en", "width_m"]
+    return [
+        ("projects", "projects", _schema(cols, _PROJECT_TYPES, "Point"), _records(p, cols, points)),
+        (
+            "project_lines",
+            "project_lines",
+            _schema(cols, _PROJECT_TYPES, "MultiLineString"),
+            _records(
+                p.iloc[line_idx], cols, [_multi(p.geometry[i], "MultiLineString") for i in line_idx]
+            ),
+        ),
+        (
+            "project_areas",
+            "project_areas",
+            _schema(cols, _PROJECT_TYPES, "MultiPolygon"),
+            _records(
+                p.iloc[area_idx],
+                cols,
+                [_multi(_oriented(p.geometry[i]), "MultiPolygon") for i in area_idx],
+            ),
+        ),
+        (
+            "zones",
+            "zones",
+            _schema(zone_cols, {}, "MultiPolygon"),
+            _records(
+                zones, zone_cols, [_multi(_oriented(g), "MultiPolygon") for g in zones.geometry]
+            ),
+        ),
+        (
+            "belts",
+            "belts",
+            _schema(belt_cols, {"width_m": "float"}, "MultiPolygon"),
+            _records(
+                belts, belt_cols, [_multi(_oriented(g), "MultiPolygon") for g in belts.geometry]
+            ),
+        ),
+        (
+            "belt_centrelines",
+            "belt_centrelines",
+            _schema(zone_cols[:0] + ["belt", "name_zh", "name_en"], {}, "MultiLineString"),
+            _records(
+                centre,
+                ["belt", "name_zh", "name_en"],
+                [_multi(g, "MultiLineString") for g in centre.geometry],
+            ),
+        ),
+        (
+            "timeline",
+            "timeline",
+            _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None),
+            _records(timeline, list(TIMELINE_COLUMNS), None),
+        ),
+        (
+            "documents",
+            "documents",
+            _schema(list(docs.columns), {}, None),
+            _records(docs, list(docs.columns), None),
+        ),
+    ]
+
+
+def gpkg_layer_names() -> list[str]:
+    """Names of the layers ``save_layers`` writes into ``planmap.gpkg``, in order."""
+    return [
+        "projects",
+        "project_lines",
+        "project_areas",
+        "zones",
+        "belts",
+        "belt_centrelines",
+        "timeline",
+        "documents",
+    ]
+
+
+_STYLES_DDL = """
+CREATE TABLE IF NOT EXISTS layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+)
+"""
+
+
+def _add_styles(path: Path, styles: list[tuple[str, str]]) -> None:
+    """Create ``layer_styles`` (QGIS convention) with one default style per layer."""
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            geom_cols = dict(
+                con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns")
+            )
+            con.execute(_STYLES_DDL)
+            con.execute(
+                "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, description, "
+                "last_change, srs_id) VALUES ('layer_styles', 'attributes', 'layer_styles', "
+                "'QGIS layer styles', ?, 0)",
+                (GPKG_TIMESTAMP,),
+            )
+            for layer, kind_fields in styles:
+                kind, _, fields = kind_fields.partition("|")
+                qml = qml_for_layer(kind, fields.split(",") if fields else ())
+                con.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
+                    "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, ?)",
+                    (
+                        layer,
+                        geom_cols.get(layer, ""),
+                        f"planmap {layer}",
+                        qml,
+                        f"planmap default style of {layer}",
+                        GPKG_TIMESTAMP,
+                    ),
+                )
+    finally:
+        con.close()
+
+
+def _write_gpkg(path: Path, layers: ProjectLayers) -> Path:
+    with atomic_path(path) as tmp:
+        styles = []
+        with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
+            for name, kind, schema, records in _gpkg_layers(layers):
+                crs = settings.output_crs if schema["geometry"] != "None" else None
+                with fiona.open(tmp, "w", driver="GPKG", layer=name, schema=schema, crs=crs) as dst:
+                    dst.writerecords(records)
+                styles.append((name, f"{kind}|{','.join(schema['properties'])}"))
+        _add_styles(tmp, styles)
+    return path
+
+
+def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
+    """Write every export of ``layers`` into the folder ``out``.
+
+    Parameters
+    ----------
+    layers : ProjectLayers
+        The layers (``layers_from_entities``).
+    out : Path
+        Output folder (created when missing).
+
+    Returns
+    -------
+    list of Path
+        The files written, in a fixed order: ``projects.geojson``,
+        ``zones.geojson``, ``belts.geojson``, ``projects_zone_*.geojson``,
+        ``projects_belt_*.geojson``, ``projects.csv``, ``timeline.csv``,
+        ``planmap.gpkg``.
+
+    Raises
+    ------
+    ExportError
+        When the folder cannot be written or the GeoPackage writer fails.
+    """
+    out = Path(out)
+    p = layers.projects
+    cols = list(PROJECT_COLUMNS)
+    written = [
+        _write_geojson(out / "projects.geojson", p, "id", cols),
+        _write_geojson(out / "zones.geojson", layers.zones, "zone", ["zone", "name_zh", "name_en"]),
+        _write_geojson(
+            out / "belts.geojson", layers.belts, "belt", ["belt", "name_zh", "name_en", "width_m"]
+        ),
+    ]
+    for zone in ZONE_KEYS:
+        written.append(
+            _write_geojson(out / f"projects_zone_{zone}.geojson", p[p["zone"] == zone], "id", cols)
+        )
+    belt_sets = p["belts"].astype(str).str.split(",")
+    for belt in BELT_KEYS:
+        mask = belt_sets.map(lambda keys, b=belt: b in keys).astype(bool)
+        written.append(_write_geojson(out / f"projects_belt_{belt}.geojson", p[mask], "id", cols))
+    written.append(write_bytes_atomic(out / "projects.csv", _projects_csv(p)))
+    written.append(
+        write_bytes_atomic(
+            out / "timeline.csv", _csv_bytes(layers.timeline[list(TIMELINE_COLUMNS)])
+        )
+    )
+    try:
+        written.append(_write_gpkg(out / GPKG_NAME, layers))
+    except (fiona.errors.FionaError, sqlite3.Error) as exc:
+        raise ExportError(
+            f"cannot write {str(out / GPKG_NAME)!r}: {exc}; check the folder and disk space"
+        ) from exc
+    log.info("export: %d features -> %d files in %s", len(p), len(written), out)
+    return written
