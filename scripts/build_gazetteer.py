@@ -200,7 +200,10 @@ def add_transit(rows: Rows) -> None:
     st = read("metro_stations_changning_area.geojson")
     for r in st.itertuples():
         base = r.name
-        rows.add(f"{base}站", "transit", r.geometry, accuracy_m=80, source=SRC_SHMETRO, datum="GCJ-02",
+        # a station is a large structure: independent points (OSM nodes) lie 2-151 m away,
+        # and up to ~310 m at interchanges, where sources pick different reference points
+        acc = 150 if len(str(r.lines).split(",")) == 1 else 300
+        rows.add(f"{base}站", "transit", r.geometry, accuracy_m=acc, source=SRC_SHMETRO, datum="GCJ-02",
                  aliases=[f"{base}地铁站", f"地铁{base}站", f"轨交{base}站"], in_changning=bool(r.in_changning),
                  note=f"lines {r.lines}; BD-09 copy agrees within {r.bd_vs_gcj_after_conversion_m} m")
     tracks = read("metro_tracks_osm.geojson")
