@@ -36,11 +36,8 @@ MAX_BODY = 16
 LIST_SEPARATORS = ("、", "和", "及", "与", "以及", "、以及")
 # characters a name may hold besides letters/digits/CJK (\w)
 _NON_NAME = re.compile(r"[^\w\-－·#]+")
-_QUANTITY = re.compile(
-    r"(?:[0-9.]+|[一二两三四五六七八九十百千万几]+)(?:多|余)?"
-    r"(?:家|个|座|所|条|幢|栋|项|批|处|张|台|次|名|位|户|万|亿|平方米|公顷|公里|千米|米|亩"
-    r"|年|月|日|天|届|轮|类|种|大|套|间|层|期间|分钟|小时)"
-)
+_MEASURES = frozenset("家个座所条幢栋项批处张台次名位户万亿米亩年月日天届轮类种套间层")
+_NUMERALS = frozenset("0123456789.一二两三四五六七八九十百千万几多余")
 _OPEN_QUOTES = "“‘「『\"'"
 _CLOSE_QUOTES = "”’」』\"'"
 # roads, rivers and similar: a name of this kind does not run over another one
@@ -78,7 +75,7 @@ class Scanner:
     lex: Lexicon
     known_ac: ahocorasick.Automaton
     suffix_ac: ahocorasick.Automaton
-    stop_ac: ahocorasick.Automaton
+    max_stop: int
     protect_ac: ahocorasick.Automaton
     head_words: dict[str, tuple[str, ...]]
 
@@ -96,7 +93,7 @@ def scanner() -> Scanner:
     """Build the automata once for the process."""
     lex = load_lexicon()
     known = {k: v for k, v in lex.known.items() if k not in lex.not_sites}
-    stop = {w: w for w in lex.stopwords}
+    stop = lex.stopwords
     head_words: dict[str, list[str]] = {}
     for word in lex.head_words:
         head_words.setdefault(word[0], []).append(word)
@@ -104,28 +101,31 @@ def scanner() -> Scanner:
         lex=lex,
         known_ac=_automaton(dict(known)),
         suffix_ac=_automaton(dict(lex.suffixes)),
-        stop_ac=_automaton(stop),
+        max_stop=max((len(w) for w in stop), default=1),
         protect_ac=_automaton({w: w for w in lex.protect}),
         head_words={k: tuple(v) for k, v in head_words.items()},
     )
 
 
-def _breaks(text: str, sc: Scanner, protected: bytearray) -> bytearray:
-    """1 at every character that cannot be inside a name."""
+def _breaks(text: str) -> bytearray:
+    """1 at every character that cannot be inside a name (punctuation, spaces)."""
     brk = bytearray(len(text))
     for m in _NON_NAME.finditer(text):
         brk[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    for m in _QUANTITY.finditer(text):
-        s, e = m.start(), m.end()
-        if e < len(text) and text[e] in "号#":  # 12号地块, 9号楼: a number in a name
-            continue
-        brk[s:e] = b"\x01" * (e - s)
-    for end, (length, _word) in sc.stop_ac.iter(text):
-        s, e = end - length + 1, end + 1
-        if any(protected[s:e]):
-            continue
-        brk[s:e] = b"\x01" * (e - s)
     return brk
+
+
+def _stop_ends_at(text: str, p: int, sc: Scanner, protected: bytearray) -> bool:
+    """True when a stop word or a counted quantity (``18家``) ends at ``p``."""
+    stopwords = sc.lex.stopwords
+    for k in range(1, min(sc.max_stop, p) + 1):
+        if text[p - k : p] in stopwords and not any(protected[p - k : p]):
+            return True
+    ch = text[p - 1]
+    return (
+        ch in _MEASURES and p >= 2 and text[p - 2] in _NUMERALS
+        and text[p : p + 1] not in ("号", "#")
+    )
 
 
 def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span]]:
@@ -225,6 +225,8 @@ def scan_sentence(text: str) -> list[Span]:
     lex = sc.lex
     known, all_known = _known_hits(text, sc)
     heads = _suffix_hits(text, sc, known)
+    if not heads and not known:
+        return []
     protected = bytearray(len(text))
     for end, (length, _w) in sc.protect_ac.iter(text):
         protected[end - length + 1 : end + 1] = b"\x01" * length
@@ -232,7 +234,7 @@ def scan_sentence(text: str) -> list[Span]:
         protected[k.start : k.end] = b"\x01" * k.length
     for s, e, _suf in heads:
         protected[s:e] = b"\x01" * (e - s)
-    brk = _breaks(text, sc, protected)
+    brk = _breaks(text)
 
     linear_ends: dict[int, Span] = {}
     for k in known:
@@ -254,6 +256,8 @@ def scan_sentence(text: str) -> list[Span]:
                     q = _quote_start(text, p - 1, brk)
                     if q is not None:
                         p = q
+                break
+            if not protected[p - 1] and _stop_ends_at(text, p, sc, protected):
                 break
             p -= 1
         body = text[p:s]
@@ -292,14 +296,23 @@ def scan_sentence(text: str) -> list[Span]:
 
 def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytearray) -> bool:
     """True when a place ending at ``end`` is part of a brand, event or organisation."""
-    rest = text[end : end + 6]
-    if any(rest.startswith(h) for h in lex.non_site_heads):
+    next_re, run_re = _head_patterns(lex.non_site_heads, lex.org_heads)
+    if next_re.match(text, end):
         return True
     stop = end
-    while stop < len(text) and stop - end < 10 and (not brk[stop] or text[stop] in "“”"):
+    n = len(text)
+    while stop < n and stop - end < 10 and (not brk[stop] or text[stop] in "“”"):
         stop += 1
-    run = text[end:stop]
-    return any(h in run for h in lex.org_heads)
+    return run_re.search(text, end, stop) is not None
+
+
+@functools.lru_cache(maxsize=4)
+def _head_patterns(next_heads: tuple[str, ...], run_heads: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
+    """Regular expressions of non-site heads (compiled once)."""
+    def alt(words: tuple[str, ...]) -> re.Pattern:
+        words = tuple(sorted(words, key=len, reverse=True)) or ("(?!)",)
+        return re.compile("|".join(re.escape(w) if w != "(?!)" else w for w in words))
+    return alt(next_heads), alt(run_heads)
 
 
 def _in_foreign_quote(text: str, sp: Span) -> bool:

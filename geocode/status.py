@@ -52,12 +52,9 @@ def clause_around(text: str, start: int, end: int) -> tuple[int, int]:
     tuple of int
         ``(clause_start, clause_end)`` offsets in ``text``.
     """
-    lo = start
-    while lo > 0 and text[lo - 1] not in CLAUSE_MARKS:
-        lo -= 1
-    hi = end
-    while hi < len(text) and text[hi] not in CLAUSE_MARKS:
-        hi += 1
+    lo = max(text.rfind(mark, 0, start) for mark in CLAUSE_MARKS) + 1
+    ends = [i for i in (text.find(mark, end) for mark in CLAUSE_MARKS) if i >= 0]
+    hi = min(ends) if ends else len(text)
     return lo, hi
 
 
