@@ -1,0 +1,113 @@
+"""layers.zones: zone polygons tile the district; belts follow settings; mapping is data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import shapely
+
+from gis import settings
+from gis._errors import PlanmapError
+from layers.reference import read_reference
+from layers.zones import (
+    BELT_KEYS,
+    belt_centrelines,
+    belt_layer,
+    district_metric,
+    read_zone_mapping,
+    zone_layer,
+    zones_metric,
+)
+from maps.palette import BELTS, ZONES
+
+
+def test_zone_layer_schema():
+    z = zone_layer()
+    assert list(z.columns) == ["zone", "name_zh", "name_en", "geometry"]
+    assert list(z["zone"]) == ["east", "central", "west"]
+    assert list(z["name_zh"]) == [ZONES[k][0] for k in ("east", "central", "west")]
+    assert z.crs.to_epsg() == 4326
+    assert z.is_valid.all() and set(z.geom_type) <= {"Polygon", "MultiPolygon"}
+
+
+def test_zones_tile_the_district():
+    zones = zones_metric()
+    district = district_metric()
+    union = shapely.union_all(list(zones.values()))
+    assert union.symmetric_difference(district).area < 1.0  # m²
+    keys = list(zones)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            assert zones[a].intersection(zones[b]).area < 1.0, (a, b)
+
+
+def test_every_subdistrict_lies_in_its_mapped_zone():
+    mapping = read_zone_mapping()
+    subs = read_reference("subdistricts").to_crs(settings.metric_crs)
+    zones = zones_metric()
+    assert len(mapping) == 10 and set(mapping.values()) == {"east", "central", "west"}
+    for code, geom in zip(subs["township_code"].astype(str), subs.geometry, strict=True):
+        inside = geom.intersection(zones[mapping[code]]).area / geom.area
+        assert inside > 0.9, code
+    by_name = dict(zip(subs["name"], subs["township_code"].astype(str), strict=True))
+    assert mapping[by_name["新泾镇"]] == "west"
+    assert mapping[by_name["华阳路街道"]] == "east"
+    assert mapping[by_name["虹桥街道"]] == "central"
+
+
+def test_belt_layer_schema_and_widths():
+    b = belt_layer()
+    assert list(b.columns) == ["belt", "name_zh", "name_en", "width_m", "geometry"]
+    assert list(b["belt"]) == list(BELT_KEYS)
+    assert list(b["name_zh"]) == [BELTS[k][0] for k in BELT_KEYS]
+    assert list(b["width_m"]) == [settings.belt_buffer_m[k] for k in BELT_KEYS]
+    district = district_metric()
+    for geom in b.to_crs(settings.metric_crs).geometry:
+        assert geom.area > 1e6  # each belt covers over 1 km²
+        assert geom.difference(district).area < 1.0
+
+
+def test_belts_follow_their_centre_lines():
+    lines = belt_centrelines().to_crs(settings.metric_crs).set_index("belt").geometry
+    belts = belt_layer().to_crs(settings.metric_crs).set_index("belt")
+    for key in BELT_KEYS:
+        assert lines[key].length > 3000, key
+        # the belt reaches its half-width from its centre line, not more; the only
+        # exceptions lie near the district edge, where the drawn line is clipped
+        width = belts.loc[key, "width_m"]
+        far = belts.loc[key].geometry.difference(lines[key].buffer(width + 1))
+        edge_band = district_metric().boundary.buffer(width + 101)
+        assert far.difference(edge_band).area < 1.0, key
+        assert (
+            belts.loc[key].geometry.intersection(lines[key].buffer(width)).area
+            > 0.8 * belts.loc[key].geometry.area
+        )
+
+
+def test_belt_width_setting_is_used(monkeypatch):
+    base = belt_layer().to_crs(settings.metric_crs).set_index("belt").geometry["line2"].area
+    monkeypatch.setitem(settings.belt_buffer_m, "line2", 300.0)
+    narrow = belt_layer()
+    assert narrow.set_index("belt")["width_m"]["line2"] == 300.0
+    assert narrow.to_crs(settings.metric_crs).set_index("belt").geometry["line2"].area < 0.7 * base
+
+
+def test_line2_belt_holds_line2_stations():
+    stations = read_reference("metro_stations")
+    belt = belt_layer().set_index("belt").geometry["line2"]
+    for name in ("中山公园", "娄山关路", "威宁路", "北新泾", "淞虹路"):
+        point = stations.loc[stations["name"] == name].geometry.iloc[0]
+        assert belt.contains(point), name
+
+
+def test_bad_mapping_raises(tmp_path):
+    for f in settings.reference_data_folder.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    text = (tmp_path / "zone_mapping.csv").read_text(encoding="utf-8")
+    (tmp_path / "zone_mapping.csv").write_text(
+        text.replace(",west,", ",north,", 1), encoding="utf-8"
+    )
+    with pytest.raises(PlanmapError, match="'north'"):
+        read_zone_mapping(tmp_path)
