@@ -44,6 +44,7 @@ _CLOSE_QUOTES = "”’」』\"'"
 _LINEAR = frozenset({"road", "river"})
 _ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网: not a road head
 _DIGITS = frozenset("0123456789")
+_NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
 
 
 @dataclass
@@ -92,7 +93,10 @@ def _automaton(words: dict[str, object]) -> ahocorasick.Automaton:
 def scanner() -> Scanner:
     """Build the automata once for the process."""
     lex = load_lexicon()
-    known = {k: v for k, v in lex.known.items() if k not in lex.not_sites}
+    known: dict[str, object] = {k: v for k, v in lex.known.items() if k not in lex.not_sites}
+    # names that are never sites still block the names inside them (虹桥 in 虹桥国际开放枢纽)
+    for word in lex.not_sites:
+        known[word] = KnownName(word, word, "", False, False, "blocker")
     stop = lex.stopwords
     head_words: dict[str, list[str]] = {}
     for word in lex.head_words:
@@ -128,8 +132,12 @@ def _stop_ends_at(text: str, p: int, sc: Scanner, protected: bytearray) -> bool:
     )
 
 
-def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span]]:
-    """Known names: those not inside a longer known name, and all of them."""
+def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span], list[Span]]:
+    """Known names: those not inside a longer known name, all of them, and blockers.
+
+    Blockers are names that are never sites (``not_sites.txt``); they are not
+    returned as names but hide the names and heads inside them.
+    """
     hits = [
         Span(end - length + 1, end + 1, kn.name, kn.type, kn.in_changning, "known", known=kn)
         for end, (length, kn) in sc.known_ac.iter(text)
@@ -140,10 +148,16 @@ def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span]]:
         if any(o.start <= h.start and h.end <= o.end for o in out):
             continue
         out.append(h)
-    return out, hits
+    blocked = [o for o in out if not o.type]
+    out = [o for o in out if o.type]
+    hits = [h for h in hits if h.type and not any(
+        b.start <= h.start and h.end <= b.end for b in blocked)]
+    return out, hits, blocked
 
 
-def _suffix_hits(text: str, sc: Scanner, known: list[Span]) -> list[tuple[int, int, Suffix]]:
+def _suffix_hits(
+    text: str, sc: Scanner, known: list[Span], blocked: list[Span]
+) -> list[tuple[int, int, Suffix]]:
     """Heads found in the text, the longest one at each end position.
 
     A head inside a known name is left to the known name, and a head where a
@@ -162,6 +176,8 @@ def _suffix_hits(text: str, sc: Scanner, known: list[Span]) -> list[tuple[int, i
         s, e = end - length + 1, end + 1
         if any(k.start <= s and e <= k.end for k in known):
             continue
+        if any(b.start <= s and e <= b.end for b in blocked):
+            continue
         if starts[s] > length:
             continue  # 街 in 街坊, 站 in 站点: the longer head decides
         if any(len(w) > length and text.startswith(w, s) for w in sc.head_words.get(text[s], ())):
@@ -176,7 +192,7 @@ def _only_generic(body: str, lex: Lexicon) -> bool:
     """True when ``body`` is made only of generic words and numbers."""
     i, n = 0, len(body)
     while i < n:
-        if body[i] in _DIGITS:
+        if body[i] in _NUMERALS:
             i += 1
             continue
         for size in (4, 3, 2, 1):
@@ -223,8 +239,8 @@ def scan_sentence(text: str) -> list[Span]:
     """
     sc = scanner()
     lex = sc.lex
-    known, all_known = _known_hits(text, sc)
-    heads = _suffix_hits(text, sc, known)
+    known, all_known, blocked = _known_hits(text, sc)
+    heads = _suffix_hits(text, sc, known, blocked)
     if not heads and not known:
         return []
     protected = bytearray(len(text))
@@ -245,6 +261,10 @@ def scan_sentence(text: str) -> list[Span]:
     for s, e, suf in heads:
         if suf.text == "路" and e < len(text) and text[e] in _ROAD_NOT_SUFFIX_AFTER:
             continue
+        if suf.text == "路" and s > 0 and text[s - 1] in _NOT_ROAD_BEFORE:
+            continue  # 道路, 新路, 电路: a common word, not a road
+        if len(suf.text) == 1 and suf.type != "road" and text[max(0, s - 2) : s] in lex.generic:
+            continue  # 人才港, 精品村: a generic word before a one-character head
         if suf.text == "弄" and (s == 0 or text[s - 1] not in _DIGITS):
             continue
         p = s
@@ -261,6 +281,8 @@ def scan_sentence(text: str) -> list[Span]:
                 break
             p -= 1
         body = text[p:s]
+        if body in lex.not_sites and suf.type == "area":
+            continue  # 长三角地区, 长宁地区: a region, not a site
         if len(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES)) < suf.min_body:
             empties.append((s, e, suf))
             continue
