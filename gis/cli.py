@@ -46,6 +46,14 @@ def _add_common(sub: argparse.ArgumentParser) -> None:
         "cannot place; off by default",
     )
     sub.add_argument(
+        "--jobs", "-j", type=int, default=1, metavar="N",
+        help="read and extract N documents at once in worker processes (default 1)",
+    )
+    sub.add_argument(
+        "--no-cache", action="store_true",
+        help="extract every document again instead of reusing the cached extraction",
+    )
+    sub.add_argument(
         "--offline", action="store_true",
         help="write a self-contained map.html that needs no internet (Leaflet inlined)",
     )
@@ -107,6 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             offline=args.offline,
             online=args.online,
             gazetteer=args.gazetteer,
+            jobs=max(1, args.jobs),
+            cache=not args.no_cache,
         )
     except PlanmapError as exc:
         log.error("%s", exc)

@@ -6,10 +6,12 @@ is a thin layer over it. Each stage logs what it did and how many.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from gis.atomic import write_text_atomic
 from gis.documents import Document
 from gis.reading import SUFFIXES, read_document
 
-__all__ = ["STAGES", "BuildReport", "build", "collect_paths", "read_documents"]
+__all__ = ["STAGES", "BuildReport", "build", "collect_paths", "extract_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class BuildReport:
     documents: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
+    cache_hits: int = 0
 
     @property
     def skipped(self) -> list[dict[str, Any]]:
@@ -90,30 +93,132 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return unique
 
 
-def read_documents(paths: Sequence[Path], report: BuildReport) -> list[Document]:
-    """Read every path; unreadable ones and repeated contents go in the report.
+def _fingerprint() -> str:
+    """Hash of everything that decides what extraction finds: code, lexicons, gazetteer."""
+    root = Path(__file__).resolve().parent.parent
+    parts = sorted(
+        [*(root / "gis").glob("*.py"), *(root / "geocode").glob("*.py"),
+         *(p for p in (root / "geocode" / "data").rglob("*") if p.is_file() and "sources" not in p.parts)]
+    )
+    digest = hashlib.sha256(_version().encode())
+    for part in parts:
+        digest.update(part.name.encode())
+        digest.update(part.read_bytes())
+    return digest.hexdigest()[:16]
 
-    The same content (same sha256) under two names is read once.
+
+def _registry_bytes(path: Path) -> bytes:
+    beside = path.parent / "registry.json"
+    seeds = settings.seeds_folder / "registry.json"
+    return b"".join(p.read_bytes() for p in (seeds, beside) if p.exists())
+
+
+def _extract_one(path: Path) -> dict[str, Any]:
+    """Read and extract one document (runs in a worker process with ``--jobs``)."""
+    from geocode import extract_mentions
+
+    try:
+        doc = read_document(path)
+    except DocumentError as exc:
+        return {"record": {"name": path.name, "skipped": True, "reason": str(exc)}, "mentions": []}
+    if doc.date is None and not any(s.year for s in doc.sentences):
+        reason = (
+            f"{doc.name!r} has no date and no dated sections; add it to a registry.json "
+            "beside it with its date"
+        )
+        return {"record": {"name": doc.name, "skipped": True, "reason": reason,
+                           "sha256": doc.sha256}, "mentions": []}
+    mentions = extract_mentions(doc)
+    return {"record": _doc_record(doc, len(mentions)),
+            "mentions": [m.to_record() for m in mentions]}
+
+
+def extract_documents(
+    paths: Sequence[Path], report: BuildReport, *, jobs: int = 1, cache: bool = True
+) -> list[Any]:
+    """Read and extract every document; skipped ones and repeats go in the report.
+
+    Documents are handled one at a time (or ``jobs`` at a time in worker
+    processes) and only their mentions are kept, so memory is bounded by the
+    largest document, not the archive. The same content (same sha256) under
+    two names is read once. With ``cache``, a document whose bytes, registry
+    entry and extractor are unchanged is not read again: its mentions come
+    from ``settings.cache_folder``.
+
+    Returns
+    -------
+    list of Mention
+        In document order (by file name).
     """
-    docs: list[Document] = []
+    from geocode.model import Mention
+
+    fingerprint = _fingerprint()
+    cache_dir = Path(settings.cache_folder) / "extract" / fingerprint
+    todo: list[tuple[Path, Path | None]] = []
+    results: dict[Path, dict[str, Any]] = {}
     seen: dict[str, str] = {}
-    for path in tqdm(paths, desc="read", unit="doc", disable=len(paths) < 20):
+    for path in paths:
         try:
-            doc = read_document(path)
-        except DocumentError as exc:
-            log.error("skipped %s: %s", path.name, exc)
-            report.documents.append({"name": path.name, "skipped": True, "reason": str(exc)})
+            data = path.read_bytes()
+        except OSError as exc:
+            results[path] = {"record": {"name": path.name, "skipped": True,
+                                        "reason": f"cannot read {str(path)!r}: {exc.strerror}"},
+                             "mentions": []}
             continue
-        if doc.sha256 in seen:
-            log.warning("skipped %s: same content as %s", path.name, seen[doc.sha256])
-            report.documents.append(
-                {"name": path.name, "skipped": True, "reason": f"duplicate of {seen[doc.sha256]}",
-                 "sha256": doc.sha256}
-            )
+        sha = hashlib.sha256(data).hexdigest()
+        del data
+        if sha in seen:
+            log.warning("skipped %s: same content as %s", path.name, seen[sha])
+            results[path] = {"record": {"name": path.name, "skipped": True,
+                                        "reason": f"duplicate of {seen[sha]}", "sha256": sha},
+                             "mentions": []}
             continue
-        seen[doc.sha256] = doc.name
-        docs.append(doc)
-    return docs
+        seen[sha] = path.name
+        key = hashlib.sha256(sha.encode() + path.name.encode() + _registry_bytes(path)).hexdigest()
+        cached = cache_dir / f"{key}.json" if cache else None
+        if cached is not None and cached.exists():
+            try:
+                results[path] = json.loads(cached.read_text(encoding="utf-8"))
+                continue
+            except (OSError, json.JSONDecodeError):
+                log.warning("ignoring a broken cache entry %s", cached)
+        todo.append((path, cached))
+    report.cache_hits = len(paths) - len(todo) - sum(
+        1 for r in results.values() if r["record"].get("skipped")
+    )
+    log.info("%d documents to extract, %d from the cache", len(todo), report.cache_hits)
+
+    def _keep(path: Path, cached: Path | None, result: dict[str, Any]) -> None:
+        results[path] = result
+        if cached is not None and not result["record"].get("skipped"):
+            try:
+                write_text_atomic(cached, json.dumps(result, ensure_ascii=False))
+            except PlanmapError as exc:
+                log.warning("cannot cache extraction of %s: %s", path.name, exc)
+
+    show = len(todo) >= 20
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            done = pool.map(_extract_one, [p for p, _ in todo], chunksize=4)
+            for (path, cached), result in tqdm(
+                zip(todo, done, strict=True), total=len(todo), desc="extract", unit="doc",
+                disable=not show,
+            ):
+                _keep(path, cached, result)
+    else:
+        for path, cached in tqdm(todo, desc="extract", unit="doc", disable=not show):
+            _keep(path, cached, _extract_one(path))
+
+    mentions: list[Any] = []
+    for path in paths:
+        result = results[path]
+        record = result["record"]
+        if record.get("skipped"):
+            if not str(record.get("reason", "")).startswith("duplicate"):
+                log.error("skipped %s: %s", record["name"], record["reason"])
+        report.documents.append(record)
+        mentions.extend(Mention(**m) for m in result["mentions"])
+    return mentions
 
 
 def _doc_record(doc: Document, n_mentions: int) -> dict[str, Any]:
@@ -145,6 +250,8 @@ def build(
     offline: bool = False,
     online: str | None = None,
     gazetteer: str | Path | None = None,
+    jobs: int = 1,
+    cache: bool = True,
 ) -> BuildReport:
     """Run the pipeline on documents and write the outputs.
 
@@ -163,6 +270,10 @@ def build(
         the gazetteer cannot place. Off by default.
     gazetteer : path-like, optional
         A user gazetteer that adds to and overrides the bundled one.
+    jobs : int
+        Read and extract this many documents at once, in worker processes.
+    cache : bool
+        Reuse the extraction of unchanged documents (``settings.cache_folder``).
 
     Returns
     -------
@@ -174,24 +285,19 @@ def build(
     PlanmapError
         When no document could be read, or an output cannot be written.
     """
-    from geocode import extract_mentions, load_gazetteer, resolve_entities, write_unresolved_csv
+    from geocode import load_gazetteer, resolve_entities, write_unresolved_csv
 
     out = Path(out or settings.output_folder)
     report = BuildReport()
     files = collect_paths(paths or [settings.seeds_folder])
     log.info("found %d document files", len(files))
-    docs = read_documents(files, report)
-    if not docs:
+    mentions = extract_documents(files, report, jobs=jobs, cache=cache)
+    read = [d for d in report.documents if not d.get("skipped")]
+    if not read:
         raise PlanmapError(
             f"none of the {len(files)} document files could be read; see the messages above"
         )
-
-    mentions = []
-    for doc in tqdm(docs, desc="extract", unit="doc", disable=len(docs) < 20):
-        found = extract_mentions(doc)
-        report.documents.append(_doc_record(doc, len(found)))
-        mentions.extend(found)
-    log.info("extracted %d mentions from %d documents", len(mentions), len(docs))
+    log.info("extracted %d mentions from %d documents", len(mentions), len(read))
     report.outputs.append(str(_write_mentions(mentions, out / "mentions.jsonl").name))
 
     gazetteer_gdf = load_gazetteer(extra=gazetteer)
@@ -201,7 +307,7 @@ def build(
     write_unresolved_csv(entities, out / "unresolved.csv")
     report.outputs.append("unresolved.csv")
     report.counts = {
-        "documents_read": len(docs),
+        "documents_read": len(read),
         "documents_skipped": len(report.skipped),
         "mentions": len(mentions),
         "entities": len(entities),
@@ -215,9 +321,7 @@ def build(
         from layers import layers_from_entities, save_layers
 
         documents = [
-            {"name": d.name, "title": d.title, "kind": d.kind,
-             "date": d.date.isoformat() if d.date else None}
-            for d in docs
+            {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
         ]
         project_layers = layers_from_entities(entities, documents=documents)
         if "layers" in stages:

@@ -1,0 +1,164 @@
+"""The command line and the pipeline end to end, on the seeds and on bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gis.cli import main
+
+GOOD = (
+    "政府工作报告\n——2026年1月6日在区人民代表大会上\n"
+    "一、2025年工作回顾\n建成虹桥示范公园，天山五村完成综合改造。\n"
+    "二、2026年主要任务\n推进临空12号地块建设，启动苏州河岸线贯通。\n"
+)
+
+
+def _mentions(out: Path) -> list[dict]:
+    text = (out / "mentions.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gis", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_help_and_version():
+    result = _run("--help")
+    assert result.returncode == 0 and "build" in result.stdout and "Exit codes" in result.stdout
+    result = _run("build", "--help")
+    assert result.returncode == 0 and "--out" in result.stdout and "--offline" in result.stdout
+    result = _run("--version")
+    assert result.returncode == 0 and re.match(r"planmap \d+\.\d+", result.stdout)
+
+
+def test_unknown_command_is_a_usage_error():
+    assert _run("paint").returncode == 2
+
+
+@pytest.fixture(scope="module")
+def seed_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seed_build")
+    cache = tmp_path_factory.mktemp("cache")
+    from gis import settings
+
+    old = settings.cache_folder
+    settings.cache_folder = cache
+    try:
+        code = main(["-q", "layers", "--out", str(out)])
+    finally:
+        settings.cache_folder = old
+    return code, out
+
+
+def test_seed_build_writes_mentions_and_layers(seed_build):
+    code, out = seed_build
+    assert code == 0
+    for name in ("mentions.jsonl", "projects.geojson", "build_report.json"):
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
+    assert report["counts"]["documents_read"] == 5
+
+
+def test_seed_mentions_point_back_at_their_lines(seed_build, seed_paths):
+    _, out = seed_build
+    originals = {p.name: p.read_text(encoding="utf-8") for p in seed_paths}
+    mentions = _mentions(out)
+    assert len(mentions) > 100
+    for m in mentions:
+        original = originals[m["doc"]]
+        span = original[m["start"] : m["end"]]
+        assert re.sub(r"\s", "", span) == re.sub(r"\s", "", m["surface"]), m
+        assert original.count("\n", 0, m["start"]) + 1 == m["line"], m
+        assert m["year"] is not None and m["mode"] in ("review", "plan", "unknown"), m
+
+
+def test_seed_mentions_years_follow_the_document_structure(seed_build):
+    _, out = seed_build
+    expected = {  # document -> {mode: year}
+        "000_27240cc56c075bd4.txt": {"review": 2022, "plan": 2023},
+        "003_719247f755e4186c.txt": {"review": 2021, "plan": 2022},
+        "004_8b03acbbd24002e3.txt": {"review": 2017, "plan": 2018},
+    }
+    for m in _mentions(out):
+        if m["doc"] in expected and m["mode"] in expected[m["doc"]]:
+            assert m["year"] == expected[m["doc"]][m["mode"]], m
+
+
+@pytest.mark.parametrize("name", ["苏州河", "临空12号地块", "中山公园", "天山五村"])
+def test_the_brief_names_come_out_with_year_status_and_geometry(seed_build, name):
+    _, out = seed_build
+    mentions = _mentions(out)
+    found = [m for m in mentions if m["name"] == name or m["surface"] == name]
+    assert found, f"{name} not extracted"
+    assert all(m["year"] and m["status"] for m in found)
+    projects = json.loads((out / "projects.geojson").read_text(encoding="utf-8"))
+    ids = {m["entity_id"] for m in found}
+    drawn = [f for f in projects["features"] if f["properties"]["id"] in ids]
+    assert drawn and all(f["geometry"] for f in drawn)
+
+
+def test_rerun_is_byte_stable_and_uses_the_cache(seed_build, tmp_path):
+    _, first = seed_build
+    from gis import settings
+    from gis.pipeline import build
+
+    report = build(None, tmp_path / "again", stages=("extract", "layers"))
+    for name in ("mentions.jsonl", "projects.geojson", "build_report.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (first / name).read_bytes(), name
+    warm = build(None, tmp_path / "warm", stages=("extract",))
+    assert warm.cache_hits == 5 and report.cache_hits == 0
+    assert Path(settings.cache_folder).exists()
+
+
+def test_jobs_give_the_same_mentions(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"r{i}.txt").write_text(GOOD.replace("2026年1月6日", f"2026年1月{i + 6}日"),
+                                        encoding="utf-8")
+    assert main(["-q", "layers", str(docs), "--out", str(tmp_path / "a"), "--no-cache"]) == 0
+    assert main(["-q", "layers", str(docs), "--out", str(tmp_path / "b"), "--no-cache",
+                 "--jobs", "2"]) == 0
+    a = (tmp_path / "a" / "mentions.jsonl").read_bytes()
+    assert a and a == (tmp_path / "b" / "mentions.jsonl").read_bytes()
+
+
+def test_bad_documents_are_skipped_with_a_reason_and_the_rest_builds(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "good.txt").write_text(GOOD, encoding="utf-8")
+    (docs / "copy.txt").write_text(GOOD, encoding="utf-8")
+    (docs / "empty.txt").write_bytes(b"")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (docs / "nodate.txt").write_text("这是一段没有日期也没有章节的文字。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["-q", "layers", str(docs), "--out", str(out)]) == 1
+    report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
+    skipped = {d["name"]: d["reason"] for d in report["documents"] if d["skipped"]}
+    assert set(skipped) == {"copy.txt", "empty.txt", "binary.txt", "nodate.txt"} or set(
+        skipped
+    ) == {"good.txt", "empty.txt", "binary.txt", "nodate.txt"}
+    assert "empty" in skipped["empty.txt"] and "binary" in skipped["binary.txt"]
+    assert "no date" in skipped["nodate.txt"]
+    assert (out / "projects.geojson").exists()
+
+
+def test_nothing_readable_is_exit_2_and_writes_nothing(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    assert main(["-q", "build", str(docs), "--out", str(out)]) == 2
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_path_is_exit_2(tmp_path):
+    assert main(["-q", "build", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
