@@ -58,7 +58,8 @@ must be one entity or its delivery is missed. ``merge_alias_entities`` runs
 between ``resolve_entities`` and ``layers_from_entities`` and merges entities
 (1) whose names the gazetteer maps to the same canonical row, (2) that share a
 name under different types, or (3) where one entity's surfaces include
-the name of another of the same type; it returns the list of merges made.
+the name of another of the same type, or (4) whose names differ only by a
+metro-line prefix or ``（暂定名）``; it returns the list of merges made.
 
 Where
 -----
@@ -549,6 +550,15 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+_QUALIFIERS_RE = re.compile(r"^(?:轨道交通|轨交|地铁)?\d+号线|[（(]暂定名[)）]$")
+
+
+def _core_name(name: str) -> str:
+    """Name without a leading metro-line qualifier or a trailing ``（暂定名）``."""
+    core = _QUALIFIERS_RE.sub("", name.strip())
+    return core if len(core) >= 3 else name.strip()
+
+
 _PRECISION_ORDER = ("exact", "approximate", "road", "subdistrict", "area", "unresolved")
 
 
@@ -566,11 +576,14 @@ def merge_alias_entities(
        name of the other *and* both have the same type. (Without the type check a
        list like ``愚园路、武夷路美丽街区`` would merge the road 武夷路 into the
        street block, and 仙霞路街道 into 仙霞路.)
+    4. they have the same type and the same name once a leading metro-line
+       qualifier (``15号线``, ``轨交15号线``) and a trailing ``（暂定名）`` are
+       removed: ``15号线娄山关路站换乘通道`` (2023) is ``娄山关路站换乘通道`` (2022).
 
     The merged entity keeps the name of the gazetteer row when the group's names
     map to one (else the name of the member with the most mentions), the type,
     geometry and placement of its best member (a member named so, else the one
-    with the most mentions; ties: finer precision, then id), every mention
+    with the most mentions; ties: finer precision, the longer name, then id), every mention
     (re-labelled with the new id; the input mentions are not changed), and
     every other name and surface as ``aliases``.
 
@@ -621,6 +634,14 @@ def merge_alias_entities(
                     reasons[(i, j)] = f"{surface!r} is written for {e.name!r} and is the name of an entity"
                     uf.union(i, j)
 
+    by_core: dict[tuple[str, str], int] = {}
+    for i, e in enumerate(ents):
+        core = (_core_name(e.name), e.type)
+        j = by_core.setdefault(core, i)
+        if j != i and uf.find(i) != uf.find(j):
+            reasons[(j, i)] = f"{ents[j].name!r} and {e.name!r} differ only by a qualifier"
+            uf.union(j, i)
+
     groups: dict[int, list[int]] = {}
     for i in range(len(ents)):
         groups.setdefault(uf.find(i), []).append(i)
@@ -636,7 +657,7 @@ def merge_alias_entities(
         def rank(i: int, gaz_name: str | None = gaz_name) -> tuple:
             e = ents[i]
             prec = _PRECISION_ORDER.index(e.precision) if e.precision in _PRECISION_ORDER else 99
-            return (e.name != gaz_name, -len(e.mentions), prec, e.id)
+            return (e.name != gaz_name, -len(e.mentions), prec, -len(e.name), e.id)
 
         best = min(members, key=rank)
         b = ents[best]
