@@ -332,8 +332,10 @@ def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytearray) -> bool:
 def _head_patterns(next_heads: tuple[str, ...], run_heads: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
     """Regular expressions of non-site heads (compiled once)."""
     def alt(words: tuple[str, ...]) -> re.Pattern:
-        words = tuple(sorted(words, key=len, reverse=True)) or ("(?!)",)
-        return re.compile("|".join(re.escape(w) if w != "(?!)" else w for w in words))
+        # a one-character head must end a word (节 in 文化节, not in 节能)
+        parts = [re.escape(w) + (r"(?![\w])" if len(w) == 1 else "")
+                 for w in sorted(words, key=len, reverse=True)]
+        return re.compile("|".join(parts) or "(?!)")
     return alt(next_heads), alt(run_heads)
 
 
@@ -472,8 +474,10 @@ def _spread_lists(
         if first is None:
             continue
         tail = text[first.end : sp.end]
+        bare_head = first.end == sp.head_start and sp.suffix.list_tail  # 江苏路、虹桥路站点
         for item in _chain_before(text, sp.start, pool, brk):
-            if item.type != first.type and not (item.kind == "pair" and first.type == "road"):
+            if not bare_head and item.type != first.type \
+                    and not (item.kind == "pair" and first.type == "road"):
                 break
             out.append(_spread(item, tail, sp, text, lex))
             used.update(id(x) for x in [item, *item.parts])

@@ -1,0 +1,212 @@
+"""Tests of the recogniser on sentences written for the tests (not from the seeds)."""
+
+from __future__ import annotations
+
+import pytest
+
+from geocode.model import STATUSES, TYPES
+from geocode.recognise import extract_mentions
+from gis.documents import Document, Sentence
+
+
+def doc_of(*sentences: str, mode: str = "review", year: int = 2023) -> Document:
+    """A document made by hand: original == normalised text, one sentence per argument."""
+    text = ""
+    sents = []
+    for i, s in enumerate(sentences):
+        sents.append(Sentence("t.txt", i, s, len(text), year, mode))
+        text += s
+    return Document(
+        path=None, name="t.txt", sha256="", encoding="utf-8", original=text, text=text,
+        offsets=list(range(len(text))), sentences=sents,
+    )
+
+
+def names(doc: Document) -> list[str]:
+    return [m.name for m in extract_mentions(doc)]
+
+
+def by_name(doc: Document) -> dict:
+    return {m.name: m for m in extract_mentions(doc)}
+
+
+# --- names broken by line breaks or spaces ---------------------------------------------------
+
+
+def test_name_broken_by_a_line_break_maps_back_to_the_original():
+    from gis.reading import document_from_text
+
+    original = (
+        "一、2023年工作回顾\n\n今年我们在各方支持下全力以赴加快推进博雅智\n\n"
+        "能制造产业园建设，临空 7号地块顺利开工，全年\n\n完成各项目标任务。\n"
+    )
+    doc = document_from_text(original, name="t.txt")
+    ms = by_name(doc)
+    park = ms["博雅智能制造产业园"]
+    assert park.type == "campus"
+    held = original[park.start : park.end]
+    assert "".join(held.split()) == "博雅智能制造产业园"
+    assert park.line == 3  # starts on the third line of the original file
+    assert park.year == 2023 and park.mode == "review"
+    plot = next(m for m in ms.values() if m.type == "plot")
+    assert plot.surface == "临空7号地块"
+    assert "".join(original[plot.start : plot.end].split()) == "临空7号地块"
+    assert plot.status == "started" and plot.status_cue == "开工"
+
+
+# --- lists sharing a head ----------------------------------------------------------------------
+
+
+def test_list_of_plots_sharing_a_stem():
+    got = names(doc_of("计划推进金桂园东块、西块和银杏苑地块收储。", mode="plan"))
+    assert got == ["金桂园东块", "金桂园西块", "银杏苑地块"]
+
+
+def test_list_of_roads_sharing_a_facility_head():
+    ms = extract_mentions(doc_of("建成淞虹路、协和路跨河桥下空间。"))
+    assert [m.name for m in ms] == ["淞虹路跨河桥下空间", "协和路跨河桥下空间"]
+    assert [m.surface for m in ms] == ["淞虹路", "协和路跨河桥下空间"]
+    assert ms[0].locators == ["淞虹路"]
+
+
+def test_list_of_crossings_before_deng():
+    got = names(doc_of("改造天山西路哈密路、天山西路威宁路等人行天桥。"))
+    assert got == ["天山西路哈密路人行天桥", "天山西路威宁路人行天桥"]
+
+
+def test_short_subdistrict_names_sharing_a_health_centre_head():
+    ms = extract_mentions(doc_of("周桥、程桥等社区卫生服务中心完成标准化改建。"))
+    assert [m.name for m in ms] == ["周桥社区卫生服务中心", "程桥社区卫生服务中心"]
+    assert {m.type for m in ms} == {"campus"}
+
+
+def test_road_names_before_station_head_are_stations():
+    ms = extract_mentions(doc_of("优化中山公园、娄山关路站点的出入口。"))
+    assert all(m.type == "transit" for m in ms), [(m.name, m.type) for m in ms]
+    assert "娄山关路站" in [m.name for m in ms]
+
+
+def test_short_subdistrict_forms_listed_together():
+    ms = extract_mentions(doc_of("在仙霞、周桥两个街道开展试点。"))
+    assert {m.type for m in ms} == {"subdistrict"}
+    assert len(ms) == 2
+
+
+# --- nesting and locators ----------------------------------------------------------------------
+
+
+def test_nested_ramp_keeps_the_outermost_and_its_locators():
+    ms = extract_mentions(doc_of("推进北横通道长宁路二级匝道建设。"))
+    assert [m.name for m in ms] == ["北横通道长宁路二级匝道"]
+    assert ms[0].type == "transit"
+    assert "长宁路" in ms[0].locators and "北横通道" in ms[0].locators
+
+
+def test_building_inside_a_guesthouse_is_located_by_it():
+    ms = extract_mentions(doc_of("完成虹桥迎宾馆5号楼节能改造。"))
+    assert [m.name for m in ms] == ["虹桥迎宾馆5号楼"]
+    assert ms[0].type == "building"
+    assert ms[0].locators == ["虹桥迎宾馆"]
+
+
+def test_numbered_lane_and_numbered_plot():
+    got = by_name(doc_of("启动安顺路88弄和程家桥街道118街坊更新。"))
+    assert got["安顺路88弄"].type == "community"
+    assert got["安顺路88弄"].locators == ["安顺路"]
+    assert got["程家桥街道118街坊"].type == "plot"
+
+
+def test_village_with_number_is_a_community():
+    ms = extract_mentions(doc_of("仙霞五村完成加装电梯。"))
+    assert [(m.name, m.type) for m in ms] == [("仙霞五村", "community")]
+
+
+# --- aliases resolve to one canonical name ----------------------------------------------------
+
+
+@pytest.mark.parametrize("surface", ["苏河", "苏州河", "吴淞江"])
+def test_river_aliases(surface):
+    ms = extract_mentions(doc_of(f"沿{surface}两岸贯通慢行步道。"))
+    river = [m for m in ms if m.type == "river"]
+    assert [m.name for m in river] == ["苏州河"]
+
+
+def test_airport_aliases_share_a_name():
+    a = names(doc_of("服务虹桥机场航线。"))
+    b = names(doc_of("服务上海虹桥国际机场航线。"))
+    assert a == b and len(a) == 1
+
+
+def test_short_form_of_the_aviation_zone():
+    ms = extract_mentions(doc_of("临空9号地块竣工。"))
+    assert ms[0].name == "临空9号地块"
+    assert "虹桥临空经济示范区" in ms[0].locators
+
+
+def test_campus_short_form():
+    a = names(doc_of("华政校园对公众开放。"))
+    b = names(doc_of("华东政法大学长宁校区对公众开放。"))
+    assert a and a == b
+
+
+# --- what is not a site -------------------------------------------------------------------------
+
+
+def test_brand_office_and_district_are_not_sites():
+    got = names(doc_of("打响“虹桥之夏”品牌，设立东虹桥发展办公室，长宁区全力推进。"))
+    assert got == []
+
+
+def test_generic_nouns_are_not_sites():
+    got = names(doc_of("新建口袋公园8座、公共绿地2万平方米，改造住宅小区和市政道路。"))
+    assert got == []
+
+
+def test_outside_places_are_kept_but_flagged():
+    ms = extract_mentions(doc_of("开通至浦东国际机场的快线。"))
+    assert [(m.name, m.in_changning) for m in ms] == [("上海浦东国际机场", False)]
+
+
+# --- head patterns carry over to unseen names ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "type_"),
+    [
+        ("加快建设茅台路口袋广场。", "茅台路口袋广场", "building"),
+        ("建成芙蓉江路绿地。", "芙蓉江路绿地", "green"),
+        ("整治虬江港。", "虬江港", "river"),
+        ("启动玉屏南路改造。", "玉屏南路", "road"),
+        ("建成福泉路菜场。", "福泉路菜场", "market"),
+        ("修缮宋家花园旧居。", "宋家花园旧居", "heritage"),
+        ("新建哈密路幼儿园。", "哈密路幼儿园", "campus"),
+        ("启用剑河路停车场。", "剑河路停车场", "transit"),
+        ("东航K3-02地块开工。", "东航K3-02地块", "plot"),
+    ],
+)
+def test_heads_give_names_and_types(sentence, name, type_):
+    ms = extract_mentions(doc_of(sentence))
+    assert [(m.surface, m.type) for m in ms] == [(name, type_)]
+
+
+def test_mentions_are_rich_and_valid():
+    doc = doc_of("推进仙霞路菜场改造。", "建成天山公园。")
+    ms = extract_mentions(doc)
+    assert [m.name for m in ms] == ["仙霞路菜场", "天山公园"]
+    for m in ms:
+        assert m.type in TYPES and m.status in STATUSES
+        assert doc.original[m.start : m.end] == m.surface
+        assert m.line == 1 and m.doc == "t.txt" and m.entity_id.startswith("cn-")
+        assert m.sentence in doc.text
+    assert ms[1].status == "completed" and ms[1].status_cue == "建成"
+
+
+def test_period_is_written_as_a_range():
+    text = "规划建设滨江公园。"
+    doc = Document(
+        path=None, name="t.txt", sha256="", encoding="utf-8", original=text, text=text,
+        offsets=list(range(len(text))),
+        sentences=[Sentence("t.txt", 0, text, 0, 2021, "plan", (2021, 2025), "三、规划")],
+    )
+    (m,) = extract_mentions(doc)
+    assert m.period == "2021-2025" and m.section == "三、规划" and m.status == "planned"
