@@ -301,7 +301,15 @@ def build(
     report.outputs.append(str(_write_mentions(mentions, out / "mentions.jsonl").name))
 
     gazetteer_gdf = load_gazetteer(extra=gazetteer)
-    entities = resolve_entities(mentions, gazetteer=gazetteer_gdf, online=online)
+    online_geocoder = None
+    if online:
+        from geocode.online import make_online_geocoder
+
+        online_geocoder = make_online_geocoder(online)
+    # no silent district-wide dots: what nothing locates goes to unresolved.csv
+    entities = resolve_entities(
+        mentions, gazetteer=gazetteer_gdf, online=online_geocoder, district_fallback=False
+    )
     located = [e for e in entities if e.geometry is not None]
     log.info("resolved %d entities, %d located", len(entities), len(located))
     write_unresolved_csv(entities, out / "unresolved.csv")

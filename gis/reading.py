@@ -119,11 +119,14 @@ def _text_from_pdf(data: bytes, name: str) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             try:
-                reader.decrypt("")
-            except Exception as exc:  # pypdf raises several types here
+                opened = reader.decrypt("")  # many PDFs are encrypted with an empty password
+            except (PdfReadError, NotImplementedError, ValueError) as exc:
+                opened = 0
+                log.debug("decrypting %s failed: %s", name, exc)
+            if not opened:
                 raise DocumentError(
                     f"{name!r} is an encrypted PDF; save an unencrypted copy and read that"
-                ) from exc
+                )
         pages = [page.extract_text() or "" for page in reader.pages]
     except DocumentError:
         raise
