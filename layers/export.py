@@ -40,6 +40,7 @@ from typing import Any
 
 import fiona
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import mapping
@@ -91,12 +92,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _round_coords(obj: Any, ndigits: int) -> Any:
-    if isinstance(obj, (list, tuple)):
-        if obj and isinstance(obj[0], (int, float)):
-            return [round(float(c), ndigits) + 0.0 for c in obj]
-        return [_round_coords(o, ndigits) for o in obj]
-    return obj
+def _rounded(geom: BaseGeometry, ndigits: int) -> BaseGeometry:
+    """Coordinates rounded half-to-even to ``ndigits`` decimals (numpy, vectorised).
+
+    ``np.round`` scales, rounds to an integer and divides, so every value is the
+    double nearest to a decimal of at most ``ndigits`` places and ``json``
+    prints it with no more.
+    """
+    return shapely.transform(geom, lambda xy: np.round(xy, ndigits) + 0.0)
+
+
+def _plain_rows(df: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (column order kept)."""
+    data = {c: [_plain(v) for v in df[c].tolist()] for c in columns}
+    return [{c: data[c][i] for c in columns} for i in range(len(df))]
 
 
 def _oriented(geom: BaseGeometry) -> BaseGeometry:
@@ -113,10 +122,13 @@ def _oriented(geom: BaseGeometry) -> BaseGeometry:
 def _geometry_json(geom: BaseGeometry | None, ndigits: int) -> dict | None:
     if geom is None or geom.is_empty:
         return None
-    geo = mapping(_oriented(geom))
-    if geo["type"] == "GeometryCollection":
-        return {"type": geo["type"], "geometries": [_geometry_json(g, ndigits) for g in geom.geoms]}
-    return {"type": geo["type"], "coordinates": _round_coords(geo["coordinates"], ndigits)}
+    if geom.geom_type == "GeometryCollection":
+        return {
+            "type": geom.geom_type,
+            "geometries": [_geometry_json(g, ndigits) for g in geom.geoms],
+        }
+    geo = mapping(_rounded(_oriented(geom), ndigits))
+    return {"type": geo["type"], "coordinates": geo["coordinates"]}
 
 
 def geojson_text(
@@ -145,15 +157,18 @@ def geojson_text(
         list(columns) if columns is not None else [c for c in gdf.columns if c != gdf.geometry.name]
     )
     ndigits = settings.geojson_precision
-    order = sorted(range(len(gdf)), key=lambda i: str(gdf[id_column].iloc[i]))
+    ids = [str(v) for v in gdf[id_column]]
+    order = sorted(range(len(gdf)), key=lambda i: ids[i])
+    props = _plain_rows(gdf, cols)
+    id_values = _plain_rows(gdf, [id_column])
+    geoms = list(gdf.geometry)
     lines = []
     for i in order:
-        row = gdf.iloc[i]
         feature = {
             "type": "Feature",
-            "id": _plain(row[id_column]),
-            "properties": {c: _plain(row[c]) for c in cols},
-            "geometry": _geometry_json(row.geometry, ndigits),
+            "id": id_values[i][id_column],
+            "properties": props[i],
+            "geometry": _geometry_json(geoms[i], ndigits),
         }
         lines.append(
             json.dumps(feature, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
@@ -207,12 +222,11 @@ def _multi(geom: BaseGeometry, kind: str) -> BaseGeometry:
 
 
 def _records(df: pd.DataFrame, columns: list[str], geoms: list[BaseGeometry] | None) -> list[dict]:
-    out = []
-    for i in range(len(df)):
-        props = {c: _plain(df[c].iloc[i]) for c in columns}
-        geom = None if geoms is None else mapping(geoms[i])
-        out.append({"geometry": geom, "properties": props})
-    return out
+    rows = _plain_rows(df, columns)
+    return [
+        {"geometry": None if geoms is None else mapping(geoms[i]), "properties": rows[i]}
+        for i in range(len(rows))
+    ]
 
 
 def _schema(columns: list[str], types: dict[str, str], geometry: str | None) -> dict:
