@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from geocode.recognise import extract_mentions, warm_up  # noqa: E402
 from gis.reading import document_from_text, read_document  # noqa: E402
 
+CONFUSION: dict[tuple, int] = defaultdict(int)
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
 SEEDS = ROOT / "seeds"
 
@@ -93,6 +94,7 @@ def score_document(doc_name: str, gold: list[dict], mentions: list) -> dict:
         matched += 1
         year_ok += m.year == g.get("year")
         status_ok += m.status == g.get("status")
+        CONFUSION[(g.get("status"), m.status, m.mode)] += 1
     return {
         "doc": doc_name, "gold": len(g_ent), "extracted": len(m_ent),
         "found": found, "correct": correct,
@@ -107,7 +109,7 @@ def _prf(found: int, gold: int, correct: int, extracted: int) -> tuple[float, fl
     return p, r, f
 
 
-def quality() -> None:
+def quality(show_confusion: bool = False) -> None:
     gold = load_gold()
     rows = []
     for doc_name, recs in sorted(gold.items()):
@@ -128,6 +130,11 @@ def quality() -> None:
     print(f"{'ALL (micro)':32} {tot['gold']:5d} {tot['extracted']:5d} {p:6.3f} {rc:6.3f} {f:6.3f} "
           f"{tot['year_ok'] / n:6.3f} {tot['status_ok'] / n:7.3f}")
     print(f"matched gold mentions: {tot['matched_mentions']}")
+    if show_confusion:
+        print("status confusion (gold -> extracted, mode): count")
+        for (g, e, mode), n in sorted(CONFUSION.items(), key=lambda kv: -kv[1]):
+            if g != e:
+                print(f"  {g:>18} -> {e:<18} {mode:<8} {n}")
 
 
 def speed(target_mb: float) -> None:
@@ -151,8 +158,9 @@ def speed(target_mb: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--speed-mb", type=float, default=4.0, help="size of the speed run (0: skip)")
+    ap.add_argument("--confusion", action="store_true", help="print the status confusion counts")
     args = ap.parse_args()
-    quality()
+    quality(args.confusion)
     if args.speed_mb > 0:
         speed(args.speed_mb)
 

@@ -18,10 +18,11 @@ import ahocorasick
 
 from geocode.lexicon import StatusCue, load_lexicon
 
-__all__ = ["CLAUSE_MARKS", "clause_around", "status_of"]
+__all__ = ["CLAUSE_MARKS", "WEAK_CUE_REACH", "clause_around", "status_of"]
 
 log = logging.getLogger(__name__)
 
+WEAK_CUE_REACH = 10
 CLAUSE_MARKS = frozenset("，,；;：:。！？!?\n")
 _FUTURE = ("将", "计划", "拟", "力争", "争取", "预计", "年内", "明年", "今年")
 # in a plan, what is announced as done is a target: it stays planned
@@ -67,8 +68,6 @@ def _resolve(cls: str, mode: str, clause: str) -> str:
         return "planned" if future else "renovated"
     if cls == "new":
         return "planned" if future else "completed"
-    if future and cls in _TARGETS:
-        return "planned"
     return cls
 
 
@@ -115,6 +114,10 @@ def status_of(text: str, start: int, end: int, mode: str) -> tuple[str, str]:
     def distance(h: tuple[int, int, StatusCue]) -> int:
         return start - h[1] if h[1] <= start else h[0] - end
 
+    # a weak cue only counts close to the mention
+    hits = [h for h in hits if h[2].strength > 1 or distance(h) <= WEAK_CUE_REACH]
+    if not hits:
+        return "mentioned", ""
     best = max(hits, key=lambda h: (h[2].strength, -distance(h)))
     cls = best[2].status
     cue = best[2].text
