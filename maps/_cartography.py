@@ -160,6 +160,8 @@ def north_arrow(ax: Axes, crs: str, *, lonlat: tuple[float, float], fontsize: fl
         The projected CRS of the axes.
     lonlat : (float, float)
         A point of the map (lon, lat) where true north is measured.
+    fontsize : float
+        Size of the "北 N" letter.
 
     Returns
     -------
@@ -233,7 +235,8 @@ def place_labels(
     -------
     (dict, dict)
         ``{key: name}`` of features labelled by name and ``{key: number}`` of
-        the numbered ones (1-based, in priority order).
+        the numbered ones (1-based, in priority order). Features whose name
+        and number both fit nowhere are in neither.
     """
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
@@ -253,17 +256,18 @@ def place_labels(
         else:
             named[label.key] = label.text
     numbers: dict[str, int] = {}
-    for label in leftover[:max_numbers]:
+    for label in leftover:
+        if len(numbers) >= max_numbers:
+            break
         number = len(numbers) + 1
-        numbers[label.key] = number
-        if not _try_place(ax, label, str(number), fontsize * 0.85, frame, placed, renderer,
-                          bold=True):
-            # a number that fits nowhere is still drawn: it is small, and the key lists it
-            _draw(ax, label, str(number), fontsize * 0.85, _OFFSETS[0], bold=True)
+        # a number that fits nowhere is left off (and counted as unlabelled), not piled on
+        if _try_place(ax, label, str(number), fontsize * 0.85, frame, placed, renderer,
+                      bold=True):
+            numbers[label.key] = number
     if obstacles is not None:
         obstacles[:] = placed
     log.debug("labels: %d by name, %d numbered, %d unlabelled", len(named), len(numbers),
-              max(0, len(leftover) - max_numbers))
+              len(labels) - len(named) - len(numbers))
     return named, numbers
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-import textwrap
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +22,12 @@ import geopandas as gpd
 import matplotlib
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from gis import settings
@@ -217,6 +219,16 @@ def _draw_base(ax, ctx: _Context, *, zone_focus: str | None = None,
                       linewidth=0.7, zorder=8, aspect=None)
 
 
+def _mask_outside(ax, ctx: _Context) -> None:
+    """Veil what lies outside the district so the eye stays inside it."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    veil = box(x0, y0, x1, y1).difference(ctx.district.union_all())
+    if not veil.is_empty:
+        gpd.GeoSeries([veil], crs=ctx.crs).plot(ax=ax, facecolor="white", alpha=0.55,
+                                                edgecolor="none", zorder=8.5, aspect=None)
+
+
 def _anchor(geom: BaseGeometry) -> tuple[float, float]:
     if geom.geom_type == "Point":
         return geom.x, geom.y
@@ -251,12 +263,12 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str) -> None:
                         linestyle=(0, (3, 2)) if coarse else "-", alpha=0.85, zorder=11, aspect=None)
         else:
             if coarse:
-                radius = min(max(float(row.get("precision_m") or 300.0), 150.0), 1200.0)
+                radius = min(max(float(row.get("precision_m") or 300.0), 150.0), 800.0)
                 halo = series.buffer(radius)
-                halo.plot(ax=ax, facecolor=colour, alpha=0.15, edgecolor="none", zorder=9,
+                halo.plot(ax=ax, facecolor=colour, alpha=0.12, edgecolor="none", zorder=9,
                           aspect=None)
-                halo.plot(ax=ax, facecolor="none", edgecolor=colour, hatch="////", linewidth=0.8,
-                          linestyle=(0, (3, 2)), zorder=9, aspect=None)
+                halo.plot(ax=ax, facecolor="none", edgecolor=to_rgba(colour, 0.55), hatch="////",
+                          linewidth=0.8, linestyle=(0, (3, 2)), zorder=9, aspect=None)
                 series.plot(ax=ax, marker="o", markersize=38, facecolor="white", edgecolor=colour,
                             linewidth=2.0, zorder=12, aspect=None)
             else:
@@ -291,6 +303,21 @@ def _structure_handles(ctx: _Context, *, zones: bool, belts: bool) -> list:
     return handles
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Wrap ``text`` to ``width`` half-width units (a Chinese character counts two)."""
+    lines, current, used = [], "", 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used + w > width:
+            lines.append(current)
+            current, used = "", 0
+        current += ch
+        used += w
+    if current:
+        lines.append(current)
+    return lines
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
 
@@ -313,12 +340,13 @@ def _sheet(ctx: _Context, *, stem: str, kind: str, key: str, title: str, subtitl
         _draw_projects(ax, projects, ctx.crs)
     ax.set_xlabel("")
     ax.set_ylabel("")
+    fit_extent(bounds, ax, pad=0.06)
+    _mask_outside(ax, ctx)
     # an Agg canvas only now: geopandas asks the canvas to redraw after every plot call
     FigureCanvasAgg(fig)
-    fit_extent(bounds, ax, pad=0.06)
     scale_bar(ax)
     north_arrow(ax, ctx.crs, lonlat=ctx.center_lonlat)
-    source = "\n".join(textwrap.wrap(ctx.source, width=118)[:2])
+    source = "\n".join(_wrap(ctx.source, 232)[:3])
     fig.text(0.012, 0.012, source, fontsize=7.5, color="#555555", va="bottom")
 
     panel = fig.add_axes(_PANEL_BOX)
