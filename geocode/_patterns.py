@@ -44,6 +44,8 @@ _CLOSE_QUOTES = "”’」』\"'"
 _LINEAR = frozenset({"road", "river"})
 _ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网: not a road head
 _DIGITS = frozenset("0123456789")
+_NOT_RIVER_BEFORE = frozenset("滨沿跨护运界")
+_PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标")
 _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
 
 
@@ -265,6 +267,8 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 道路, 新路, 电路: a common word, not a road
         if len(suf.text) == 1 and suf.type != "road" and text[max(0, s - 2) : s] in lex.generic:
             continue  # 人才港, 精品村: a generic word before a one-character head
+        if len(suf.text) == 1 and suf.type == "river" and s > 0 and text[s - 1] in _NOT_RIVER_BEFORE:
+            continue  # 滨河, 沿河: an adjective, not a river
         if suf.text == "弄" and (s == 0 or text[s - 1] not in _DIGITS):
             continue
         p = s
@@ -292,6 +296,8 @@ def scan_sentence(text: str) -> list[Span]:
             continue
         if suf.restricted and not inner_known and len(body) < 2:
             continue
+        if suf.type == "area" and body.endswith(_PROGRAMME_ENDS):
+            continue  # 试点地区, 示范街区: a designation of a programme, not a place
         if _non_site_after(text, e, lex, brk):
             continue
         surface = text[p:e]

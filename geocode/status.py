@@ -5,8 +5,10 @@ the status cues of ``geocode/data/lexicon/status_cues.tsv`` are found; the
 strongest cue wins, the nearest to the mention among equals. Some cues mean
 different things by the sentence's mode: ``推进`` is *planned* in a plan and
 *under construction* in a review; ``改造`` is *renovated* in a review and
-*planned* in a plan. A completion cue with a renovation word gives
-*renovated* (``完成…改造``).
+*planned* in a plan. Decisive cues (``开工``, ``建成``, ``开业``) keep their
+status whatever the mode. A completion cue with a renovation word gives
+*renovated* (``完成…改造``). Weak cues (``优化``, ``推进``) count only within
+``WEAK_CUE_REACH`` characters of the mention.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ log = logging.getLogger(__name__)
 WEAK_CUE_REACH = 10
 CLAUSE_MARKS = frozenset("，,；;：:。！？!?\n")
 _FUTURE = ("将", "计划", "拟", "力争", "争取", "预计", "年内", "明年", "今年")
-# in a plan, what is announced as done is a target: it stays planned
-_TARGETS = frozenset({"completed", "opened", "renovated", "started"})
 
 
 @functools.lru_cache(maxsize=1)

@@ -51,8 +51,11 @@ def test_decisive_cue_beats_a_weak_nearer_one():
     assert status(s, "协和路大厦") == ("started", "开工建设")
 
 
-def test_a_completion_announced_in_a_plan_is_a_target():
-    assert status("建成新泾公园。", "新泾公园", "plan")[0] == "planned"
+def test_mode_decides_only_the_mode_dependent_cues():
+    # 推进 depends on the mode; a decisive cue (开工) does not
+    assert status("推进新泾公园建设。", "新泾公园", "plan")[0] == "planned"
+    assert status("推进新泾公园建设。", "新泾公园", "review")[0] == "under_construction"
+    assert status("新泾公园开工。", "新泾公园", "plan")[0] == "started"
 
 
 def test_cue_inside_the_name_is_ignored():
