@@ -583,7 +583,7 @@ def merge_alias_entities(
     The merged entity keeps the name of the gazetteer row when the group's names
     map to one (else the name of the member with the most mentions), the type,
     geometry and placement of its best member (a member named so, else the one
-    with the most mentions; ties: finer precision, the longer name, then id), every mention
+    with the most mentions; ties: finer precision, the shorter name, then id), every mention
     (re-labelled with the new id; the input mentions are not changed), and
     every other name and surface as ``aliases``.
 
@@ -657,7 +657,7 @@ def merge_alias_entities(
         def rank(i: int, gaz_name: str | None = gaz_name) -> tuple:
             e = ents[i]
             prec = _PRECISION_ORDER.index(e.precision) if e.precision in _PRECISION_ORDER else 99
-            return (e.name != gaz_name, -len(e.mentions), prec, -len(e.name), e.id)
+            return (e.name != gaz_name, -len(e.mentions), prec, len(e.name), e.id)
 
         best = min(members, key=rank)
         b = ents[best]

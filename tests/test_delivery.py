@@ -456,10 +456,12 @@ def test_merge_by_metro_line_qualifier_same_name_and_surface_rules():
                     type_="area", aliases=["柳岸路"])
     merged, merges = merge_alias_entities([short, full, park, area, road, block], empty)
     names = sorted(e.name for e in merged)
-    assert names == ["9号线枫林站换乘通道", "柳岸路", "柳岸路美丽街区", "蓝湾"]
+    # one mention each: the shorter name wins the tie
+    assert names == ["枫林站换乘通道", "柳岸路", "柳岸路美丽街区", "蓝湾"]
     reasons = {m["from_name"]: m["reason"] for m in merges}
-    assert "qualifier" in reasons["枫林站换乘通道"]
+    assert "qualifier" in reasons["9号线枫林站换乘通道"]
     assert "same name" in next(r for n, r in reasons.items() if n == "蓝湾")
     assert len(merges) == 2
-    transit = next(e for e in merged if e.name == "9号线枫林站换乘通道")
+    transit = next(e for e in merged if e.name == "枫林站换乘通道")
+    assert transit.id == short.id and "9号线枫林站换乘通道" in transit.aliases
     assert [m.year for m in transit.mentions] == [2020, 2021]
