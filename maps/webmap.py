@@ -25,7 +25,6 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element, MacroElement
-from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
@@ -298,18 +297,29 @@ class _Raw(Element):
 
 
 class _PlanmapLayer(MacroElement):
-    """The data blob and the script that draws it, attached to a folium map."""
+    """The data blob and the script that draws it, attached to a folium map.
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}\n{{ this.js }}\n"
-        "planmapInit({{ this._parent.get_name() }}, {{ this.payload }});\n{% endmacro %}"
-    )
+    Rendered as raw text, not as a template: a ``{{`` in a document sentence
+    must stay text (branca would otherwise treat the output as Jinja).
+    """
 
     def __init__(self, data: dict[str, Any]) -> None:
         super().__init__()
         self._name = "PlanmapLayer"
         self.js = _offline.script_safe(_offline.own_asset_text("planmap.js"))
         self.payload = _script_json(data)
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        data_id = f"{self.get_name()}_data"
+        figure.html.add_child(
+            _Raw(f'<script type="application/json" id="{data_id}">{self.payload}</script>'),
+            name=data_id,
+        )
+        figure.script.add_child(
+            _Raw(f'{self.js}\nplanmapInit({self._parent.get_name()}, "{data_id}");\n'),
+            name=self.get_name(),
+        )
 
 
 def _use_offline_assets(m: folium.Map) -> None:

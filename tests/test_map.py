@@ -27,9 +27,10 @@ def offline_html(layers, tmp_path_factory):
 
 
 def _blob(html: str) -> dict:
-    match = re.search(r"planmapInit\(\w+, (\{.*\})\);\n", html)
+    match = re.search(r'<script type="application/json" id="(\w+)">(.*?)</script>', html, re.S)
     assert match, "the data blob is missing"
-    return json.loads(match.group(1))
+    assert re.search(r'planmapInit\(map_\w+, "' + match.group(1) + r'"\)', html)
+    return json.loads(match.group(2))
 
 
 def test_one_record_per_project_with_its_statuses(layers):
@@ -70,6 +71,14 @@ def test_blob_round_trips_through_the_page(layers, offline_html):
     data = _blob(offline_html)
     assert len(data["projects"]) == len(layers.projects)
     assert set(data["coarse"]) == set(palette.COARSE_PRECISIONS)
+
+
+def test_template_syntax_in_documents_stays_text(tmp_path):
+    layers = synthetic_layers(0)
+    layers.timeline.loc[0, "evidence"] = "预算{{ 7*7 }}万元{% if 1 %}X{% endif %}"
+    html = save_map(map_from_layers(layers, reference={}), tmp_path / "m.html").read_text("utf-8")
+    evidences = [r[4] for rows in _blob(html)["timeline"].values() for r in rows]
+    assert "预算{{ 7*7 }}万元{% if 1 %}X{% endif %}" in evidences
 
 
 def test_offline_page_loads_nothing_from_other_hosts(offline_html):

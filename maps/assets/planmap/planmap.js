@@ -68,6 +68,10 @@
   }
 
   function init(map, data) {
+    var t0 = performance.now();
+    if (typeof data === "string") {  // the id of a <script type="application/json"> element
+      data = JSON.parse(document.getElementById(data).textContent);
+    }
     var lang = data.lang === "en" ? "en" : "zh";
     var datum = "wgs84";
     var year = data.years[1];
@@ -96,7 +100,7 @@
     // ---- panes and canvas renderers (one canvas per pane keeps draw order stable)
     function pane(name, z) {
       map.createPane(name).style.zIndex = z;
-      return L.canvas({ pane: name, padding: 0.3 });
+      return L.canvas({ pane: name, padding: 0.1 });
     }
     var rZones = pane("pmZones", 350);
     var rBelts = pane("pmBelts", 360);
@@ -184,8 +188,24 @@
     });
 
     // ---- projects
+    // featureGroups pass their members' events up: one shared popup and tooltip serve all
     var projectGroups = {};
-    data.zone_order.forEach(function (z) { projectGroups[z] = L.layerGroup().addTo(map); });
+    var recByStamp = {};
+    var popup = L.popup({ maxWidth: 420, minWidth: 260 });
+    var tooltip = L.tooltip({ direction: "top", offset: [0, -6] });
+    function recOf(e) { return recByStamp[L.stamp(e.propagatedFrom || e.layer)]; }
+    data.zone_order.forEach(function (z) {
+      projectGroups[z] = L.featureGroup().addTo(map)
+        .on("click", function (e) {
+          var rec = recOf(e);
+          if (rec) { popup.setLatLng(e.latlng).setContent(popupHtml(rec)).openOn(map); }
+        })
+        .on("mouseover mousemove", function (e) {
+          var rec = recOf(e);
+          if (rec) { tooltip.setContent(rec.p.n); map.openTooltip(tooltip, e.latlng); }
+        })
+        .on("mouseout", function () { map.closeTooltip(tooltip); });
+    });
 
     function statusAt(rec, y) {
       var s = null;
@@ -226,8 +246,8 @@
       var rec = { p: p, layer: layer, halo: halo, cur: undefined, shown: false,
         group: projectGroups[p.z] || projectGroups[data.zone_order[data.zone_order.length - 1]],
         years: Object.keys(p.y).map(Number).sort(function (a, b) { return a - b; }) };
-      layer.bindPopup(function () { return popupHtml(rec); }, { maxWidth: 420, minWidth: 260 });
-      layer.bindTooltip(p.n, { sticky: true, direction: "top" });
+      recByStamp[L.stamp(layer)] = rec;
+      if (layer.eachLayer) { layer.eachLayer(function (l) { recByStamp[L.stamp(l)] = rec; }); }
       records.push(rec);
       byId[p.i] = rec;
     });
@@ -332,10 +352,12 @@
       if (!rec) { return false; }
       var path = firstPath(rec.layer);
       var where = path.getLatLng ? path.getLatLng() : path.getBounds().getCenter();
-      if (path.getBounds) { map.fitBounds(path.getBounds(), { maxZoom: 16 }); } else { map.setView(where, 16); }
-      if (isDrawn(rec)) { rec.layer.openPopup(where); } else {
-        L.popup({ maxWidth: 420, minWidth: 260 }).setLatLng(where).setContent(popupHtml(rec)).openOn(map);
+      if (path.getBounds) {
+        map.fitBounds(path.getBounds(), { maxZoom: 16, animate: false });
+      } else {
+        map.setView(where, 16, { animate: false });
       }
+      popup.setLatLng(where).setContent(popupHtml(rec)).openOn(map);
       return true;
     }
 
@@ -505,7 +527,7 @@
     if (!fitTo || !fitTo.getLayers().length) {
       fitTo = L.featureGroup(records.map(function (r) { return firstPath(r.layer); }));
     }
-    if (fitTo.getLayers().length) { map.fitBounds(fitTo.getBounds(), { padding: [10, 10] }); }
+    if (fitTo.getLayers().length) { map.fitBounds(fitTo.getBounds(), { padding: [10, 10], animate: false }); }
     setLanguage(lang);
     setYear(year);
 
@@ -534,6 +556,7 @@
         return [ll.lat, ll.lng];
       },
       ids: function () { return records.map(function (r) { return r.p.i; }); },
+      timings: { initStart: t0, initEnd: performance.now() },
       ready: true
     };
     return window.planmap;
