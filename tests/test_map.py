@@ -48,7 +48,7 @@ def test_timeline_rows_keep_document_and_line(layers):
     ident = layers.projects.loc[layers.projects.name == "中山公园改造", "id"].iloc[0]
     rows = data["timeline"][ident]
     assert [r[0] for r in rows] == [2018, 2021, 2023]
-    assert data["docs"][rows[0][2]] == "doc_2018.txt" and rows[0][3] == 10
+    assert data["docs"][rows[0][2]] == "《2018年报告》doc_2018.txt" and rows[0][3] == 10
 
 
 def test_every_document_text_is_html_escaped(layers):

@@ -181,7 +181,7 @@ def test_popup_shows_the_escaped_sentence_with_document_and_line(session, layers
     popup = s.page.locator(".leaflet-popup-content")
     text = popup.inner_text()
     assert XSS_EVIDENCE in text  # shown as text, tags and all
-    assert "doc_2018.txt · 第10行" in text
+    assert "《2018年报告》doc_2018.txt · 第10行" in text
     assert "类型" in text and "公园" in text and "东部中山公园地区" in text
     assert popup.locator("script, img").count() == 0
     assert popup.locator(".pm-evidence *").count() == 0  # the sentence's <b> is text, not markup

@@ -160,7 +160,7 @@
     Object.keys(data.zones).forEach(function (z) {
       zoneLayers[z] = geoGroup(data.zones[z], function () {
         return { renderer: rZones, interactive: false, color: data.labels.zones[z][2], weight: 1,
-          opacity: 0.9, fillColor: data.labels.zones[z][2], fillOpacity: 0.45 };
+          opacity: 0.9, fillColor: data.labels.zones[z][2], fillOpacity: 0.35 };
       });
       zoneLayers[z].addTo(map);
     });
@@ -413,7 +413,7 @@
           "</span></div>";
       });
       html += "<div class=\"pm-legend-note\"><span class=\"pm-halo-swatch\"></span>" + t("halo_note") + "</div>";
-      html += "<div class=\"pm-legend-note\">" + data.attribution + "</div>";
+      html += "<div class=\"pm-legend-note\">" + t("attribution") + "</div>";
       legend.getContainer().innerHTML = html;
     }
 
