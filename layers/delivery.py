@@ -94,6 +94,7 @@ from layers.model import TIMELINE_COLUMNS
 __all__ = [
     "DELIVERY_CLASSES",
     "DELIVERY_COLUMNS",
+    "DELIVERY_FIELD_TYPES",
     "DISTRICT_WIDE_M",
     "DISTRICT_ZONE",
     "DONE_STATUSES",
@@ -162,6 +163,8 @@ _INT_COLUMNS = (
     "promise_year", "promise_line", "due_year", "first_work_year", "done_year",
     "delivery_line", "later_mentions", "lag_years", "late_years",
 )
+#: fiona field type of each non-text column of the delivery table (the rest are ``str``).
+DELIVERY_FIELD_TYPES: dict[str, str] = dict.fromkeys(_INT_COLUMNS, "int")
 _PERIOD_RE = re.compile(r"^\s*(\d{4})\s*[-–—~至]\s*(\d{4})\s*$")
 _DATE_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
@@ -464,8 +467,8 @@ def format_delivery_summary(summary: Mapping[str, Any]) -> str:
         "no_later_report": "no_report", "mentioned_later": "mentioned",
     }
     heads = ["promised", *(short.get(c, c) for c in classes), "median_lag"]
-    width = max(14, *(len(k) for g in ("by_zone", "by_belt", "by_promise_year")
-                      for k in summary.get(g, {})))
+    width = max([14, *(len(k) for g in ("by_zone", "by_belt", "by_promise_year")
+                       for k in summary.get(g, {}))])
 
     def line(label: str, stats: Mapping[str, Any]) -> str:
         lag = stats.get("median_lag_years")

@@ -29,7 +29,7 @@ from geocode import load_gazetteer, resolve_entities
 from gis import settings
 from gis.atomic import write_text_atomic
 from gis.pipeline import BuildReport, collect_paths, extract_documents
-from layers.build import layers_from_entities
+from layers.build import layers_from_entities, timeline_from_entities
 from layers.delivery import (
     delivery_from_timeline,
     delivery_summary,
@@ -53,15 +53,19 @@ def main(argv: list[str] | None = None) -> int:
     report = BuildReport()
     mentions = extract_documents(collect_paths(args.paths or [settings.seeds_folder]), report)
     gazetteer = load_gazetteer()
-    entities = resolve_entities(mentions, gazetteer=gazetteer)
+    # as the pipeline does: what nothing locates stays unlocated (no district-wide dots)
+    entities = resolve_entities(mentions, gazetteer=gazetteer, district_fallback=False)
     entities, merges = merge_alias_entities(entities, gazetteer)
     documents = [
         {key: d.get(key) for key in ("name", "title", "kind", "date")}
         for d in report.documents if not d.get("skipped")
     ]
     layers = layers_from_entities(entities, documents=documents)
+    log.info("%d entities, %d in the project layer", len(entities), len(layers.projects))
+    # every promised entity, located or not: unlocated ones get zone "" ("unlocated")
+    in_district = [e for e in entities if e.in_changning]
     delivery = delivery_from_timeline(
-        layers.timeline, layers.documents, projects=layers.projects,
+        timeline_from_entities(in_district), layers.documents, projects=layers.projects,
         mentions=[m for e in entities for m in e.mentions],
     )
     summary = delivery_summary(delivery)

@@ -465,3 +465,13 @@ def test_merge_by_metro_line_qualifier_same_name_and_surface_rules():
     transit = next(e for e in merged if e.name == "枫林站换乘通道")
     assert transit.id == short.id and "9号线枫林站换乘通道" in transit.aliases
     assert [m.year for m in transit.mentions] == [2020, 2021]
+
+
+def test_an_archive_without_promises_gives_empty_outputs(tmp_path):
+    d = delivery_from_timeline(pd.DataFrame(columns=list(TIMELINE_COLUMNS)), DOCS)
+    assert d.empty and list(d.columns) == list(DELIVERY_COLUMNS)
+    s = delivery_summary(d)
+    assert s["total"]["promised"] == 0 and s["by_zone"] == {}
+    assert format_delivery_summary(s).splitlines()[-1].split()[:2] == ["all", "0"]
+    path = write_delivery_csv(d, tmp_path / "delivery.csv")
+    assert path.read_text(encoding="utf-8-sig").splitlines() == [",".join(DELIVERY_COLUMNS)]
