@@ -44,6 +44,8 @@ TABLE_ROWS = 15
 MAX_CONTINUATIONS = 3
 
 _W, _H = Inches(13.333), Inches(7.5)
+#: Fraction of a picture's height taken by its title band (the slide has its own title).
+_TITLE_BAND = 0.095
 _DARK = RGBColor(0x22, 0x22, 0x22)
 _GREY = RGBColor(0x66, 0x66, 0x66)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -132,8 +134,13 @@ def _blank(prs: PresentationType) -> Slide:
     return prs.slides.add_slide(prs.slide_layouts[6])
 
 
-def _picture(slide: Slide, path: Path, x, y, *, width=None, height=None) -> None:
-    slide.shapes.add_picture(str(path), x, y, width=width, height=height)
+def _picture(slide: Slide, path: Path, x, y, *, width=None, height=None,
+             crop_top: float = 0.0) -> None:
+    """Add a picture; ``crop_top`` (fraction) cuts the picture's own title band."""
+    pic = slide.shapes.add_picture(str(path), x, y, width=width, height=height)
+    if crop_top:
+        pic.crop_top = crop_top
+        pic.height = int(pic.height * (1 - crop_top))
 
 
 def _year_of(row: pd.Series) -> str:
@@ -166,10 +173,10 @@ def _map_slides(prs: PresentationType, layers: ProjectLayers, picture: Picture, 
     rows = _project_rows(layers, picture)
     slide = _blank(prs)
     _title(slide, picture.title, family, subtitle)
-    _picture(slide, picture.png, Inches(0.25), Inches(1.2), width=Inches(8.6))
-    header = ("编号", "项目", "状态", "年份")
-    widths = (0.55, 2.6, 1.0, 0.65)
-    x, w = Inches(9.0), Inches(4.1)
+    _picture(slide, picture.png, Inches(0.2), Inches(1.25), width=Inches(9.1), crop_top=_TITLE_BAND)
+    header = ("号", "项目", "状态", "年份")
+    widths = (0.4, 2.3, 1.05, 0.6)
+    x, w = Inches(9.4), Inches(3.75)
     if not rows:
         _textbox(slide, x, Inches(1.3), w, Inches(1), "本图无已定位项目。", size=14, family=family)
         return
@@ -303,8 +310,9 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
         by_kind.setdefault(picture.kind, []).append(picture)
     for overview in by_kind.get("overview", []):
         slide = _blank(prs)
-        _title(slide, overview.title, family)
-        _picture(slide, overview.png, Inches(0.9), Inches(0.85), height=Inches(6.55))
+        _title(slide, overview.title, family, f"{len(overview.project_ids)} 个已定位项目，颜色为最近一年的状态")
+        _picture(slide, overview.png, Inches(0.55), Inches(1.2), width=Inches(12.2),
+                 crop_top=_TITLE_BAND)
     for picture in by_kind.get("zone", []):
         _map_slides(prs, layers, picture, family, f"分区 · {len(picture.project_ids)} 个项目")
     for picture in by_kind.get("belt", []):

@@ -338,10 +338,10 @@ def _sheet(ctx: _Context, *, stem: str, kind: str, key: str, title: str, subtitl
     _draw_base(ax, ctx, zone_focus=zone_focus, belt_focus=belt_focus)
     if len(projects):
         _draw_projects(ax, projects, ctx.crs)
-    ax.set_xlabel("")
-    ax.set_ylabel("")
     fit_extent(bounds, ax, pad=0.06)
     _mask_outside(ax, ctx)
+    ax.set_xlabel("")  # geopandas names the axes; a briefing map does not need it
+    ax.set_ylabel("")
     # an Agg canvas only now: geopandas asks the canvas to redraw after every plot call
     FigureCanvasAgg(fig)
     scale_bar(ax)

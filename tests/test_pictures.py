@@ -1,0 +1,261 @@
+"""Briefing pictures: size, font coverage, labels, scale bar, north arrow, failure modes."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import pytest
+from briefing_fixtures import TRICKY_NAME, briefing_layers
+from fontTools.ttLib import TTFont
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.text import Annotation
+from PIL import Image
+from pyproj import Geod, Transformer
+from shapely.geometry import Point
+
+from gis import settings
+from gis._errors import PlanmapError
+from maps import fonts, palette
+from maps._cartography import (
+    Label,
+    fit_extent,
+    north_arrow,
+    place_labels,
+    scale_bar,
+    status_as_of,
+)
+from maps.pictures import _draw_projects, _safe_key, pictures_from_layers, render_pictures
+
+EXPECTED_STEMS = {
+    "overview", "zone_east", "zone_central", "zone_west",
+    "belt_suzhou_creek", "belt_line2", "belt_yanan_hongqiao",
+    "year_2019", "year_2020", "year_2021", "year_2022", "year_2023",
+}
+
+
+@pytest.fixture(autouse=True)
+def _cjk_rc():
+    # unit tests draw Chinese on their own figures: use the CJK font there too
+    with matplotlib.rc_context({"font.family": ["Noto Sans CJK SC"]}):
+        yield
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pictures")
+    return out, render_pictures(briefing_layers(), out)
+
+
+def test_every_picture_is_written_at_slide_resolution(rendered):
+    out, pictures = rendered
+    assert {p.stem for p in pictures} == EXPECTED_STEMS
+    for picture in pictures:
+        assert picture.png.parent == out / "slides"
+        with Image.open(picture.png) as img:
+            assert img.size == (1920, 1080), picture.stem
+        assert picture.svg.stat().st_size > 10_000
+    # atomic writes leave no temporary files behind
+    assert not [p for p in (out / "slides").iterdir() if p.name.startswith(".")]
+
+
+def test_file_names_never_come_from_document_text(rendered):
+    _, pictures = rendered
+    for picture in pictures:
+        for path in (picture.png, picture.svg):
+            assert re.fullmatch(r"(overview|zone_[a-z0-9_]+|belt_[a-z0-9_]+|year_\d{4})\.(png|svg)",
+                                path.name)
+    assert _safe_key("../../etc/东区", "z0") == "etcx" or "/" not in _safe_key("../../etc/东区", "z0")
+    assert _safe_key("东区", "z0") == "z0"
+
+
+def test_svg_is_well_formed_despite_markup_in_names(rendered):
+    _, pictures = rendered
+    central = next(p for p in pictures if p.stem == "zone_central")
+    assert TRICKY_NAME in central.texts  # the name was drawn ...
+    for picture in pictures:
+        ET.parse(picture.svg)  # ... and every SVG still parses
+        assert "<b>" not in picture.svg.read_text(encoding="utf-8")
+
+
+def _cmap_of_noto() -> set[int]:
+    path, index, family = fonts.cjk_font_face()
+    assert family == "Noto Sans CJK SC"
+    with TTFont(str(path), fontNumber=index, lazy=True) as font:
+        return set(font.getBestCmap())
+
+
+def test_the_font_has_a_glyph_for_every_character_drawn(rendered):
+    _, pictures = rendered
+    cmap = _cmap_of_noto()
+    drawn = set()
+    for picture in pictures:
+        assert picture.title in picture.texts
+        for text in picture.texts:
+            drawn |= {ch for ch in text if not ch.isspace()}
+    missing = {ch for ch in drawn if ord(ch) not in cmap}
+    assert not missing
+    # the check is not vacuous: Chinese, digits, symbols and the markup name were drawn
+    assert {"长", "宁", "北", "2", "©", "<", "&"} <= drawn
+    assert fonts.missing_glyphs("中山公园🙂") == {"🙂"}
+
+
+def test_cjk_font_is_noto_sans_cjk_sc():
+    assert fonts.cjk_font().name.startswith("NotoSansCJK")
+    assert fonts.cjk_family() == "Noto Sans CJK SC"
+    assert fonts.safe_text("公园🙂") == "公园?"
+
+
+def test_no_cjk_font_fails_naming_the_apt_package(monkeypatch, tmp_path):
+    monkeypatch.setattr(fonts, "CJK_FAMILIES", ("No Such Font Family",))
+    monkeypatch.setattr(fonts, "_fc_match", lambda: None)
+    fonts.cjk_font_face.cache_clear()
+    try:
+        with pytest.raises(PlanmapError, match="fonts-noto-cjk"):
+            pictures_from_layers(briefing_layers(crowd=False), tmp_path)
+        assert not (tmp_path / "slides").exists()
+    finally:
+        fonts.cjk_font_face.cache_clear()
+
+
+def test_labels_name_main_projects_and_number_the_rest(rendered):
+    _, pictures = rendered
+    east = next(p for p in pictures if p.stem == "zone_east")
+    layers = briefing_layers()
+    counts = dict(zip(layers.projects["id"], layers.projects["mention_count"], strict=True))
+    assert east.named and east.numbers
+    assert not set(east.named) & set(east.numbers)
+    assert set(east.named) | set(east.numbers) <= set(east.project_ids)
+    assert sorted(east.numbers.values()) == list(range(1, len(east.numbers) + 1))
+    # the most mentioned project of the zone is labelled by name
+    top = max(east.project_ids, key=lambda pid: counts[pid])
+    assert top in east.named
+    # the key beside the map lists every numbered project
+    names = dict(zip(layers.projects["id"], layers.projects["name"], strict=True))
+    expected = {f"{number} {names[pid]}" for pid, number in east.numbers.items()}
+    assert expected <= set(east.texts)
+    # and each number is also drawn on the map
+    assert {str(n) for n in east.numbers.values()} <= set(east.texts)
+
+
+def _crowded_axes():
+    fig = Figure(figsize=(6, 4), dpi=100)
+    ax = fig.add_axes((0.05, 0.05, 0.9, 0.9))
+    ax.set_xlim(0, 1000)
+    ax.set_ylim(0, 1000)
+    FigureCanvasAgg(fig)
+    return fig, ax
+
+
+def test_placed_labels_never_overlap_and_overflow_is_numbered():
+    fig, ax = _crowded_axes()
+    labels = [Label(480 + (i % 5) * 12, 480 + (i // 5) * 12, f"很长的项目名称第{i}号", f"k{i}")
+              for i in range(25)]
+    named, numbers = place_labels(ax, labels, max_names=10, max_numbers=25)
+    assert 0 < len(named) < 25 and numbers
+    renderer = fig.canvas.get_renderer()
+    boxes = [a.get_window_extent(renderer) for a in ax.texts if isinstance(a, Annotation)]
+    assert len(boxes) == len(named) + len(numbers)
+    for a, b in itertools.combinations(boxes, 2):
+        assert not a.overlaps(b)
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.x0 <= b.x0 and b.x1 <= frame.x1 for b in boxes)
+
+
+def test_max_names_is_respected_and_far_apart_labels_all_get_names():
+    fig, ax = _crowded_axes()
+    labels = [Label(150 + 300 * (i % 3), 150 + 300 * (i // 3), "公园", f"k{i}") for i in range(9)]
+    named, numbers = place_labels(ax, labels, max_names=9, max_numbers=0)
+    assert len(named) == 9 and not numbers
+    fig, ax = _crowded_axes()
+    named, numbers = place_labels(ax, labels, max_names=4, max_numbers=9)
+    assert list(named) == ["k0", "k1", "k2", "k3"] and len(numbers) == 5
+
+
+def test_scale_bar_length_is_true_on_the_ground():
+    fig = Figure(figsize=(12.8, 7.2), dpi=150)
+    ax = fig.add_axes((0.01, 0.07, 0.63, 0.83))
+    district = gpd.GeoSeries([Point(121.33, 31.18), Point(121.44, 31.25)], crs="EPSG:4326")
+    fit_extent(district.to_crs(settings.metric_crs).total_bounds, ax)
+    length = scale_bar(ax)
+    bars = [p for p in ax.patches if isinstance(p, Rectangle)]
+    x0 = min(b.get_x() for b in bars)
+    x1 = max(b.get_x() + b.get_width() for b in bars)
+    assert x1 - x0 == pytest.approx(length)
+    y = bars[0].get_y()
+    back = Transformer.from_crs(settings.metric_crs, "EPSG:4326", always_xy=True)
+    (lon0, lon1), (lat0, lat1) = back.transform([x0, x1], [y, y])
+    _, _, ground = Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)
+    assert ground == pytest.approx(length, rel=0.01)
+    assert length in (1000, 2000, 2500)
+    assert any(t.get_text() == f"{length / 1000:g} 公里" for t in ax.texts)
+
+
+def test_north_arrow_points_to_true_north():
+    fig = Figure()
+    ax = fig.add_axes((0, 0, 1, 1))
+    # UTM 51N has its central meridian at 123°E: west of it the meridians converge eastwards,
+    # so true north is turned clockwise from grid north by about (123 - 121.4) * sin(31.2°)
+    angle = north_arrow(ax, settings.metric_crs, lonlat=(121.4, 31.2))
+    assert angle == pytest.approx(1.6 * 0.518, abs=0.05)
+    assert north_arrow(ax, settings.metric_crs, lonlat=(123.0, 31.2)) == pytest.approx(0, abs=0.01)
+
+
+def test_coarse_features_are_hatched_and_exact_ones_are_not():
+    fig = Figure()
+    ax = fig.add_axes((0, 0, 1, 1))
+    layer = gpd.GeoDataFrame(
+        {"precision": ["exact", "subdistrict"], "precision_m": [50.0, 600.0],
+         "status_draw": ["planned", "started"]},
+        geometry=[Point(0, 0), Point(5000, 0)], crs=settings.metric_crs,
+    )
+    _draw_projects(ax, layer.iloc[:1], settings.metric_crs)
+    assert not [c for c in ax.collections if c.get_hatch()]
+    _draw_projects(ax, layer.iloc[1:], settings.metric_crs)
+    hatched = [c for c in ax.collections if c.get_hatch()]
+    assert hatched
+    # the halo is as wide as the stated uncertainty (600 m radius)
+    extent = hatched[0].get_paths()[0].get_extents()
+    assert extent.width == pytest.approx(1200, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("history", "year", "expected"),
+    [
+        ('{"2021": "started", "2023": "completed"}', 2020, None),
+        ('{"2021": "started", "2023": "completed"}', 2021, "started"),
+        ('{"2021": "started", "2023": "completed"}', 2022, "started"),
+        ('{"2021": "started", "2023": "completed"}', 2030, "completed"),
+        ("not json", 2023, None),
+        ("", 2023, None),
+    ],
+)
+def test_status_as_of_is_the_latest_at_or_before(history, year, expected):
+    assert status_as_of(history, year) == expected
+
+
+def test_year_pictures_show_the_status_of_that_year(rendered):
+    _, pictures = rendered
+    layers = briefing_layers()
+    by_name = dict(zip(layers.projects["name"], layers.projects["id"], strict=True))
+    y2019 = next(p for p in pictures if p.stem == "year_2019")
+    assert y2019.project_ids == [by_name["上生新所"]]  # the only project recorded by 2019
+    y2022 = next(p for p in pictures if p.stem == "year_2022")
+    assert by_name["新泾公园"] not in y2022.project_ids  # first recorded in 2023
+    assert by_name["中山公园"] in y2022.project_ids  # 2021 status still holds
+    assert palette.status_label("planned") in y2022.texts  # legend lists statuses
+
+
+def test_pictures_from_layers_returns_png_and_svg(tmp_path):
+    layers = briefing_layers(crowd=False)
+    layers.projects = layers.projects[layers.projects["zone"] == "west"]
+    paths = pictures_from_layers(layers, Path(tmp_path))
+    assert all(p.exists() for p in paths)
+    assert {p.suffix for p in paths} == {".png", ".svg"}
+    assert len(paths) % 2 == 0
