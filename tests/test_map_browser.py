@@ -260,3 +260,27 @@ def test_amap_base_map_redraws_overlays_in_gcj02(session, layers):
     assert s.js("planmap.datum()") == "wgs84"
     lat, lng = s.js("id => planmap.latLngOf(id)", ident)
     assert metres((lat, lng), (point.y, point.x)) < 0.5
+
+
+def test_js_gcj02_agrees_with_the_python_twin(session):
+    datums = pytest.importorskip("geocode.datums", reason="geocode.datums is not there yet")
+    points = [(121.33 + 0.013 * i, 31.17 + 0.009 * j) for i in range(10) for j in range(8)]
+    got = session.js("pts => pts.map(([lon, lat]) => planmap.wgs84ToGcj02(lon, lat))", points)
+    for (lon, lat), (glon, glat) in zip(points, got, strict=True):
+        wlon, wlat = datums.wgs84_to_gcj02(lon, lat)
+        assert metres((glat, glon), (wlat, wlon)) < 1.0
+
+
+def test_empty_map_without_reference_still_opens(browser, tmp_path):
+    layers = synthetic_layers(0)
+    layers.projects = layers.projects.iloc[:0]
+    layers.timeline = layers.timeline.iloc[:0]
+    path = save_map(map_from_layers(layers, offline=True, reference={}), tmp_path / "empty.html")
+    context = browser.new_context()
+    s = Session(context.new_page())
+    s.page.goto(path.as_uri())
+    s.page.wait_for_function("window.planmap && window.planmap.ready", timeout=15000)
+    assert s.js("planmap.drawnCount()") == 0
+    assert s.js("planmap.years") == [2016, 2016]
+    assert s.errors == [] and s.outside == []
+    context.close()
