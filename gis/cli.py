@@ -88,7 +88,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool, quiet: bool) -> None:
-    level = logging.DEBUG if verbose else logging.ERROR if quiet else settings.log_level
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.getLevelName(settings.log_level)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()

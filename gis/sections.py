@@ -40,8 +40,13 @@ _NEXT_FIVE = re.compile(r"今后五年|未来五年")
 _LAST_YEAR = re.compile(r"去年|上一年|过去一年|一年来")
 _THIS_YEAR = re.compile(r"今年|本年度|当年")
 _NEXT_YEAR = re.compile(r"明年")
-_FUTURE_CUES = re.compile(r"将|要|计划|拟|力争|争取|预计|着力|加快|推进|推动|打造|建设|启动|谋划|确保")
-_PAST_CUES = re.compile(r"已|完成|建成|实现|达到|达|获评|获批|增长|成功|落成|开放|开业|投用|竣工|累计|共")
+_FUTURE_CUES = re.compile(
+    r"将|要|计划|拟|力争|争取|着力|加快|推进|推动|打造|启动|谋划|确保|深化|强化|持续|探索"
+)
+_PAST_CUES = re.compile(
+    r"已|建成|完成|实现|达到|获评|获批|入选|同比|成功|落成|开业|投用|竣工|累计|发布|成立|"
+    r"对外开放|正式开放|揭牌|集聚\d|引进\d"
+)
 _SENTENCE_END = re.compile(r"[^。！？!?]*(?:[。！？!?]+[”’」』）)]*|$)")
 
 
@@ -150,22 +155,50 @@ def section_from_heading(
     return None
 
 
-def _news_sentence(text: str, doc_year: int | None) -> SectionInfo:
-    """Year and mode of a news sentence from its own time words and verbs."""
-    if doc_year is None:
-        return SectionInfo(None, "unknown")
-    explicit = [chinese_year(a or b) for a, b in _YEAR_RE.findall(text[:12])]
-    explicit = [y for y in explicit if y]
-    if explicit:
-        year = explicit[0]
-        return SectionInfo(year, "review" if year < doc_year else "plan")
-    if _LAST_YEAR.search(text):
-        return SectionInfo(doc_year - 1, "review")
-    if _NEXT_YEAR.search(text):
-        return SectionInfo(doc_year + 1, "plan")
-    past = len(_PAST_CUES.findall(text))
-    future = len(_FUTURE_CUES.findall(text))
-    return SectionInfo(doc_year, "plan" if future > past else "review")
+class _NewsTime:
+    """Year and mode of news sentences: time words carry on until the next one.
+
+    A news article names the time once (``去年，…``) and goes on about it for
+    several sentences or paragraphs, so a time word sets the context until
+    another one, or a subtitle, replaces it. Without one, achievements are
+    about the year before an article of the year's first quarter (an annual
+    review) and about the article's own year otherwise; intentions are about
+    the article's year.
+    """
+
+    def __init__(self, doc_date: dt.date | None) -> None:
+        self.date = doc_date
+        self.context: int | None = None  # the year a time word set
+
+    def subtitle(self) -> None:
+        """A subtitle starts a new topic: forget the time context."""
+        self.context = None
+
+    def __call__(self, text: str) -> SectionInfo:
+        if self.date is None:
+            return SectionInfo(None, "unknown")
+        year = self.date.year
+        explicit = [chinese_year(a or b) for a, b in _YEAR_RE.findall(text[:12])]
+        explicit = [y for y in explicit if y]
+        if explicit:
+            self.context = explicit[0]
+        elif _LAST_YEAR.search(text[:20]):
+            self.context = year - 1
+        elif _NEXT_YEAR.search(text[:20]):
+            self.context = year + 1
+        elif _THIS_YEAR.search(text[:20]):
+            self.context = year
+        past = bool(_PAST_CUES.search(text))
+        future = bool(_FUTURE_CUES.search(text))
+        if self.context is not None and self.context < year:
+            return SectionInfo(self.context, "review")
+        if self.context is not None and self.context > year:
+            return SectionInfo(self.context, "plan")
+        if self.context == year:
+            return SectionInfo(year, "review" if past else "plan")
+        if future and not past:
+            return SectionInfo(year, "plan")
+        return SectionInfo(year - 1 if self.date.month <= 3 else year, "review")
 
 
 def split_sentences(paragraph: str) -> list[tuple[int, str]]:
@@ -211,6 +244,7 @@ def sentences_from_text(
         default = SectionInfo(doc_year, "unknown")
     else:
         default = SectionInfo(doc_year, "unknown")
+    news_time = _NewsTime(doc_date)
     current = {0: default}
     path: dict[int, str] = {}
     sentences: list[Sentence] = []
@@ -235,10 +269,12 @@ def sentences_from_text(
                 del path[deeper]
         info = current[max(current)]
         section = " > ".join(path[k] for k in sorted(path))
+        if kind == "news" and paragraph and paragraph[-1] not in "。！？!?”）)":
+            news_time.subtitle()
         for start, sentence in split_sentences(paragraph):
             this = info
             if kind == "news" and info.mode == "unknown":
-                this = _news_sentence(sentence, doc_year)
+                this = news_time(sentence)
             sentences.append(
                 Sentence(
                     doc=doc,
