@@ -43,7 +43,7 @@ TABLE_ROWS = 15
 #: At most this many continuation slides per zone/belt; further projects are counted.
 MAX_CONTINUATIONS = 3
 
-_W, _H = Inches(13.333), Inches(7.5)
+_W, _H = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in, exactly 16:9
 #: Fraction of a picture's height taken by its title band (the slide has its own title).
 _TITLE_BAND = 0.095
 _DARK = RGBColor(0x22, 0x22, 0x22)
