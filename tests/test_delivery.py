@@ -7,6 +7,7 @@ where the bundled gazetteer's aliases are the point (上生·新所).
 from __future__ import annotations
 
 import json
+import logging
 
 import geopandas as gpd
 import pandas as pd
@@ -273,6 +274,7 @@ def test_missing_timeline_columns_raise():
 
 def test_undated_document_is_placed_at_its_newest_year(caplog):
     docs = [*DOCS[:2], {"name": "nodate.txt", "date": None, "kind": "news"}]
+    caplog.set_level(logging.WARNING, logger="layers.delivery")
     d = delivery_from_timeline(
         timeline(
             row("青枫园地块", "r2019.txt", 2019, "plan", "planned", "推进青枫园地块建设。"),
