@@ -25,7 +25,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element, MacroElement
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from gis._errors import ExportError
@@ -158,6 +158,17 @@ def _status_by_year(text: Any, row_id: str) -> dict[str, str]:
     return {str(int(year)): _esc(status) for year, status in value.items()}
 
 
+def _draw_rank(record: dict[str, Any]) -> tuple[int, float]:
+    """Sort key: big, coarse areas first (drawn at the back), points last (on top)."""
+    kind = record["geom"]["type"]
+    if "Point" in kind:
+        return (3, 0.0)
+    if "Line" in kind:
+        return (2, 0.0)
+    area = shape(record["geom"]).area
+    return (0 if record["p"] in palette.COARSE_PRECISIONS else 1, -area)
+
+
 def _check(layers: ProjectLayers) -> None:
     problems = [f"projects lacks column {c!r}" for c in _REQUIRED if c not in layers.projects.columns]
     for c in ("entity_id", "year", "status", "doc", "line", "evidence"):
@@ -250,6 +261,8 @@ def map_data(
         })
     if skipped:
         log.info("map: %d projects without geometry are not drawn", skipped)
+    # draw order: coarse areas at the back, then areas, lines, points on top (clickable)
+    records.sort(key=_draw_rank)
 
     first = FIRST_YEAR
     last = max([first, *years])

@@ -160,3 +160,9 @@ def test_reference_layers_are_drawn_when_given(layers):
     data = map_data(layers, reference=reference_layers())
     assert list(data["reference"]) == ["district", "subdistricts", "metro_stations", "creek"]
     assert len(data["reference"]["subdistricts"]["features"]) == 10
+
+
+def test_points_are_drawn_last_so_they_stay_clickable(layers):
+    kinds = [p["geom"]["type"] for p in map_data(layers, reference={})["projects"]]
+    ranks = [0 if "Polygon" in k else 1 if "Line" in k else 2 for k in kinds]
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2

@@ -160,7 +160,7 @@
     Object.keys(data.zones).forEach(function (z) {
       zoneLayers[z] = geoGroup(data.zones[z], function () {
         return { renderer: rZones, interactive: false, color: data.labels.zones[z][2], weight: 1,
-          opacity: 0.9, fillColor: data.labels.zones[z][2], fillOpacity: 0.35 };
+          opacity: 0.9, fillColor: data.labels.zones[z][2], fillOpacity: 0.28 };
       });
       zoneLayers[z].addTo(map);
     });
@@ -225,7 +225,7 @@
       if (lineLike) { style = { renderer: rProjects, color: "#999", weight: 4, opacity: 0.95 }; }
       if (areaLike) {
         style = { renderer: rProjects, color: "#999", weight: 2, fillColor: "#999",
-          fillOpacity: isCoarse ? 0.12 : 0.35, dashArray: isCoarse ? "6 4" : null };
+          fillOpacity: isCoarse ? 0.06 : 0.35, weight: isCoarse ? 1.5 : 2, dashArray: isCoarse ? "6 4" : null };
       }
       var layer = makeLayer(g, style);
       if (!layer) { return; }
@@ -239,7 +239,7 @@
           halo = L.featureGroup(pts.map(function (pt) {
             return register(L.circle(toLatLngs(pt, conv()), { renderer: rHalo, interactive: false,
               radius: Math.max(p.pm || 0, 150), color: "#999", weight: 1.5, dashArray: "4 4",
-              fillColor: "#999", fillOpacity: 0.12 }), pt, true);
+              fillColor: "#999", fillOpacity: 0.06 }), pt, true);
           }));
         }
       }
@@ -257,8 +257,10 @@
       return layer;
     }
 
+    var firstYearSet = true;
     function setYear(y) {
       year = Math.max(data.years[0], Math.min(data.years[1], Math.round(Number(y))));
+      var added = 0;
       records.forEach(function (rec) {
         var s = statusAt(rec, year);
         if (s === null) {
@@ -282,11 +284,21 @@
           if (rec.halo) { rec.group.addLayer(rec.halo); }
           rec.group.addLayer(rec.layer);
           rec.shown = true;
+          added += 1;
         }
       });
+      if (added && !firstYearSet) { restack(); }
+      firstYearSet = false;
       updateYearControl();
       updateLegend();
       return year;
+    }
+
+    /** Records come sorted big areas -> points; re-shown ones go back to their place. */
+    function restack() {
+      records.forEach(function (rec) {
+        if (rec.shown && rec.layer._map) { rec.layer.bringToFront(); }
+      });
     }
 
     // ---- drawn-feature counts (what the canvas holds, not what the data says)
