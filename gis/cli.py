@@ -130,6 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         counts.get("documents_read", 0), counts.get("documents_skipped", 0),
         counts.get("mentions", 0), counts.get("entities", 0), counts.get("entities_located", 0),
     )
+    if "delivery" in counts and not args.quiet:
+        from layers.delivery import format_delivery_summary
+
+        sys.stdout.write(format_delivery_summary(counts["delivery"]) + "\n")
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 

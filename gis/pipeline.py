@@ -242,6 +242,20 @@ def _write_mentions(mentions: Sequence[Any], path: Path) -> Path:
     return write_text_atomic(path, "\n".join(lines) + ("\n" if lines else ""))
 
 
+def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:
+    """The promise/delivery table of every in-district entity, located or not."""
+    from layers.build import timeline_from_entities
+    from layers.delivery import delivery_from_timeline
+
+    inside = [e for e in entities if e.in_changning]
+    return delivery_from_timeline(
+        timeline_from_entities(inside),
+        project_layers.documents,
+        projects=project_layers.projects,
+        mentions=[m for e in inside for m in e.mentions],
+    )
+
+
 def build(
     paths: Sequence[str | Path] | None = None,
     out: str | Path | None = None,
@@ -298,7 +312,6 @@ def build(
             f"none of the {len(files)} document files could be read; see the messages above"
         )
     log.info("extracted %d mentions from %d documents", len(mentions), len(read))
-    report.outputs.append(str(_write_mentions(mentions, out / "mentions.jsonl").name))
 
     gazetteer_gdf = load_gazetteer(extra=gazetteer)
     online_geocoder = None
@@ -310,6 +323,15 @@ def build(
     entities = resolve_entities(
         mentions, gazetteer=gazetteer_gdf, online=online_geocoder, district_fallback=False
     )
+    from layers.delivery import merge_alias_entities
+
+    entities, merges = merge_alias_entities(entities, gazetteer_gdf)
+    if merges:
+        log.info("merged %d entities into others by alias", len(merges))
+    mentions = sorted(
+        (m for e in entities for m in e.mentions), key=lambda m: (m.doc, m.start, m.end, m.name)
+    )
+    report.outputs.append(str(_write_mentions(mentions, out / "mentions.jsonl").name))
     located = [e for e in entities if e.geometry is not None]
     log.info("resolved %d entities, %d located", len(entities), len(located))
     write_unresolved_csv(entities, out / "unresolved.csv")
@@ -323,6 +345,7 @@ def build(
         "entities_in_changning": sum(1 for e in entities if e.in_changning),
         "precision": dict(sorted(Counter(e.precision for e in entities).items())),
         "status": dict(sorted(Counter(m.status for m in mentions).items())),
+        "alias_merges": merges,
     }
 
     if any(s in stages for s in ("layers", "map", "slides")):
@@ -332,6 +355,10 @@ def build(
             {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
         ]
         project_layers = layers_from_entities(entities, documents=documents)
+        project_layers.delivery = _delivery(entities, project_layers)
+        from layers.delivery import delivery_summary
+
+        report.counts["delivery"] = delivery_summary(project_layers.delivery)
         if "layers" in stages:
             written = save_layers(project_layers, out)
             report.outputs.extend(str(Path(p).relative_to(out)) for p in written)

@@ -90,6 +90,7 @@ from gis import settings
 from gis._errors import PlanmapError
 from gis.atomic import atomic_path
 from layers.model import TIMELINE_COLUMNS
+from maps.palette import DELIVERY_CLASSES
 
 __all__ = [
     "DELIVERY_CLASSES",
@@ -111,13 +112,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: class key -> (Chinese label, English label, hex colour), in the order they are decided.
-DELIVERY_CLASSES: dict[str, tuple[str, str, str]] = {
-    "delivered": ("已兑现", "Delivered", "#38761d"),
-    "in_progress": ("推进中", "In progress", "#e69138"),
-    "not_yet_due": ("未到期", "Not yet due", "#6fa8dc"),
-    "no_later_report": ("无后续报告", "No later report", "#cc0000"),
-    "mentioned_later": ("后续仅提及", "Mentioned later, no progress", "#a64d79"),
-}
 #: plan-mode statuses that make a row a promise.
 PROMISE_STATUSES: frozenset[str] = frozenset(
     {"planned", "started", "under_construction", "completed", "opened", "renovated"}

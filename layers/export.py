@@ -309,12 +309,37 @@ def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]
             _schema(list(docs.columns), {}, None),
             _records(docs, list(docs.columns), None),
         ),
+        *_delivery_layers(layers),
     ]
 
 
-def gpkg_layer_names() -> list[str]:
-    """Names of the layers ``save_layers`` writes into ``planmap.gpkg``, in order."""
+def _delivery_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]]]:
+    """The ``delivery`` layer (promised entities on the map, by delivery class), if computed."""
+    if layers.delivery is None:
+        return []
+    from layers.delivery import DELIVERY_COLUMNS, DELIVERY_FIELD_TYPES, delivery_layer
+
+    located = delivery_layer(layers.delivery, layers.projects)
+    located = located.sort_values("entity_id", kind="mergesort").reset_index(drop=True)
+    cols = list(DELIVERY_COLUMNS)
+    points = [g if g.geom_type == "Point" else g.representative_point() for g in located.geometry]
     return [
+        (
+            "delivery",
+            "delivery",
+            _schema(cols, DELIVERY_FIELD_TYPES, "Point"),
+            _records(located, cols, points),
+        )
+    ]
+
+
+def gpkg_layer_names(*, with_delivery: bool = False) -> list[str]:
+    """Names of the layers ``save_layers`` writes into ``planmap.gpkg``, in order.
+
+    ``delivery`` is written only when ``ProjectLayers.delivery`` was computed
+    (``with_delivery=True``).
+    """
+    names = [
         "projects",
         "project_lines",
         "project_areas",
@@ -324,6 +349,7 @@ def gpkg_layer_names() -> list[str]:
         "timeline",
         "documents",
     ]
+    return [*names, "delivery"] if with_delivery else names
 
 
 _STYLES_DDL = """
@@ -440,6 +466,10 @@ def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
             out / "timeline.csv", _csv_bytes(layers.timeline[list(TIMELINE_COLUMNS)])
         )
     )
+    if layers.delivery is not None:
+        from layers.delivery import write_delivery_csv
+
+        written.append(write_delivery_csv(layers.delivery, out / "delivery.csv"))
     try:
         written.append(_write_gpkg(out / GPKG_NAME, layers))
     except (fiona.errors.FionaError, sqlite3.Error) as exc:

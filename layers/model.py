@@ -68,6 +68,8 @@ class ProjectLayers:
         ``width_m``, geometry.
     documents : list of dict
         The documents used: ``name``, ``title``, ``date`` (ISO), ``kind``.
+    delivery : DataFrame or None
+        One row per promised entity (``layers.delivery.DELIVERY_COLUMNS``), when computed.
     """
 
     projects: gpd.GeoDataFrame
@@ -75,3 +77,4 @@ class ProjectLayers:
     zones: gpd.GeoDataFrame
     belts: gpd.GeoDataFrame
     documents: list[dict] = field(default_factory=list)
+    delivery: pd.DataFrame | None = None

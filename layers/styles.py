@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape, quoteattr
 
-from maps.palette import BELTS, STATUSES, ZONES
+from maps.palette import BELTS, DELIVERY_CLASSES, STATUSES, ZONES
 
 __all__ = ["FIELD_ALIASES_ZH", "LAYER_KINDS", "qml_for_layer"]
 
@@ -70,6 +70,7 @@ LAYER_KINDS: dict[str, int] = {
     "belt_centrelines": 1,
     "timeline": 4,
     "documents": 4,
+    "delivery": 0,
 }
 
 _CJK_FONT = "Noto Sans CJK SC"
@@ -222,6 +223,10 @@ def qml_for_layer(kind: str, fields: list[str] | tuple[str, ...] = ()) -> str:
     renderer, labeling = "", ""
     if kind in ("projects", "project_lines", "project_areas"):
         renderer = _categorized("status_latest", _status_categories(), geom)
+        labeling = _labeling("name", geom, 8.5)
+    elif kind == "delivery":
+        cats = [(k, f"{zh} {en}", colour) for k, (zh, en, colour) in DELIVERY_CLASSES.items()]
+        renderer = _categorized("delivery_class", cats, geom)
         labeling = _labeling("name", geom, 8.5)
     elif kind == "zones":
         cats = [(k, f"{zh} {en}", colour) for k, (zh, en, colour) in ZONES.items()]

@@ -33,6 +33,15 @@ BELTS: dict[str, tuple[str, str, str]] = {
     "yanan_hongqiao": ("延安西路-虹桥路时尚文化集聚带", "Yan'an W. Rd - Hongqiao Rd culture belt", "#e91e63"),
 }
 
+#: promise delivery class -> (Chinese label, English label, colour) (``layers.delivery``).
+DELIVERY_CLASSES: dict[str, tuple[str, str, str]] = {
+    "delivered": ("已兑现", "Delivered", "#38761d"),
+    "in_progress": ("推进中", "In progress", "#e69138"),
+    "not_yet_due": ("未到期", "Not yet due", "#6fa8dc"),
+    "no_later_report": ("无后续报告", "No later report", "#cc0000"),
+    "mentioned_later": ("后续仅提及", "Mentioned later, no progress", "#a64d79"),
+}
+
 #: precision key -> (Chinese label, English label); coarse ones are drawn with their uncertainty.
 PRECISIONS: dict[str, tuple[str, str]] = {
     "exact": ("精确(≤100米)", "exact (≤100 m)"),
