@@ -113,7 +113,7 @@ def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def click_feature(s: Session, ident: str) -> None:
     lat, lng = s.js("id => planmap.latLngOf(id)", ident)
-    s.js("([lat, lng]) => planmap.map.setView([lat, lng], 16, {animate: false})", [lat, lng])
+    s.js("([lat, lng]) => { planmap.map.setView([lat, lng], 16, {animate: false}); }", [lat, lng])
     x, y = s.js("([lat, lng]) => { const p = planmap.map.latLngToContainerPoint([lat, lng]);"
                 " const r = planmap.map.getContainer().getBoundingClientRect();"
                 " return [p.x + r.left, p.y + r.top]; }", [lat, lng])
@@ -196,7 +196,7 @@ def test_coarse_positions_look_and_read_approximate(session, layers):
     assert "位置为近似" in warn and "街道级" in warn and "900" in warn
     coarse_not_area = layers.projects.precision.isin(["road", "subdistrict"]).sum()
     assert s.js("planmap.haloCount()") == coarse_not_area
-    s.js("planmap.map.closePopup()")
+    s.js("() => { planmap.map.closePopup(); }")
     click_feature(s, project_id(layers, "中山公园改造"))
     assert s.page.locator(".leaflet-popup-content .pm-warn").count() == 0
 
