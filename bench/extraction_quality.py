@@ -36,6 +36,7 @@ from geocode.recognise import extract_mentions, warm_up  # noqa: E402
 from gis.reading import document_from_text, read_document  # noqa: E402
 
 CONFUSION: dict[tuple, int] = defaultdict(int)
+ERRORS: list[str] = []
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
 SEEDS = ROOT / "seeds"
 
@@ -82,6 +83,12 @@ def score_document(doc_name: str, gold: list[dict], mentions: list) -> dict:
         m_ent[m.name].append(m)
     found = sum(1 for recs in g_ent.values() if any(_entity_matches(recs, ms) for ms in m_ent.values()))
     correct = sum(1 for ms in m_ent.values() if any(_entity_matches(recs, ms) for recs in g_ent.values()))
+    for name, recs in g_ent.items():
+        if not any(_entity_matches(recs, ms) for ms in m_ent.values()):
+            ERRORS.append(f"{doc_name[:3]} MISS {name} (line {recs[0]['line']}, {recs[0]['surface']})")
+    for name, ms in m_ent.items():
+        if not any(_entity_matches(recs, ms) for recs in g_ent.values()):
+            ERRORS.append(f"{doc_name[:3]} FP   {name} [{ms[0].type}] line {ms[0].line}: {ms[0].sentence[:60]}")
     # year and status on matched mentions: the nearest matching mention by line
     year_ok = status_ok = matched = 0
     for g in gold:
@@ -94,6 +101,13 @@ def score_document(doc_name: str, gold: list[dict], mentions: list) -> dict:
         matched += 1
         year_ok += m.year == g.get("year")
         status_ok += m.status == g.get("status")
+        if m.status != g.get("status"):
+            ERRORS.append(
+                f"{doc_name[:3]} STATUS {g['name']}: gold {g.get('status')} got {m.status} "
+                f"({m.status_cue!r}, {m.mode}) line {m.line}: {m.sentence[:70]}"
+            )
+        if m.year != g.get("year"):
+            ERRORS.append(f"{doc_name[:3]} YEAR {g['name']}: gold {g.get('year')} got {m.year}")
         CONFUSION[(g.get("status"), m.status, m.mode)] += 1
     return {
         "doc": doc_name, "gold": len(g_ent), "extracted": len(m_ent),
@@ -109,7 +123,7 @@ def _prf(found: int, gold: int, correct: int, extracted: int) -> tuple[float, fl
     return p, r, f
 
 
-def quality(show_confusion: bool = False) -> None:
+def quality(show_confusion: bool = False, show_errors: bool = False) -> None:
     gold = load_gold()
     rows = []
     for doc_name, recs in sorted(gold.items()):
@@ -130,6 +144,10 @@ def quality(show_confusion: bool = False) -> None:
     print(f"{'ALL (micro)':32} {tot['gold']:5d} {tot['extracted']:5d} {p:6.3f} {rc:6.3f} {f:6.3f} "
           f"{tot['year_ok'] / n:6.3f} {tot['status_ok'] / n:7.3f}")
     print(f"matched gold mentions: {tot['matched_mentions']}")
+    if show_errors:
+        print("errors (MISS: gold entity not found; FP: extracted entity not in gold; STATUS, YEAR):")
+        for line in ERRORS:
+            print("  " + line)
     if show_confusion:
         print("status confusion (gold -> extracted, mode): count")
         for (g, e, mode), n in sorted(CONFUSION.items(), key=lambda kv: -kv[1]):
@@ -159,8 +177,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--speed-mb", type=float, default=4.0, help="size of the speed run (0: skip)")
     ap.add_argument("--confusion", action="store_true", help="print the status confusion counts")
+    ap.add_argument("--errors", action="store_true",
+                    help="list missed and spurious entities and wrong statuses and years")
     args = ap.parse_args()
-    quality(args.confusion)
+    quality(args.confusion, args.errors)
     if args.speed_mb > 0:
         speed(args.speed_mb)
 

@@ -47,6 +47,14 @@ _DIGITS = frozenset("0123456789")
 _NOT_RIVER_BEFORE = frozenset("滨沿跨护运界")
 _PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标")
 _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
+# words right before a name built on a head that make it a title or a kind, not a
+# site: 获评全国科普示范区, 成为首家智慧菜场, 全区新优质学校, 第二批市级旅游休闲街区
+_DESIGNATION_BEFORE = re.compile(
+    r"(?:首个|首家|首批|首座|首幢|首轮|一批|新一轮|市级|区级|省级|国家级|全国|全市|全区|"
+    r"获评|入选|评为|命名为|荣获|创建|争创|第[0-9一二三四五六七八九十]+[批个家轮届])$"
+)
+_STATION_HEADS = ("站", "站点")
+_STATION_BEFORE = ("火车", "地铁", "轨交", "公交", "客运", "高铁")
 
 
 @dataclass
@@ -194,15 +202,14 @@ def _only_generic(body: str, lex: Lexicon) -> bool:
     """True when ``body`` is made only of generic words and numbers."""
     i, n = 0, len(body)
     while i < n:
-        if body[i] in _NUMERALS:
-            i += 1
-            continue
         for size in (4, 3, 2, 1):
             if body[i : i + size] in lex.generic:
                 i += size
                 break
         else:
-            return False
+            if body[i] not in _NUMERALS:
+                return False
+            i += 1
     return True
 
 
@@ -271,6 +278,13 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 滨河, 沿河: an adjective, not a river
         if suf.text == "弄" and (s == 0 or text[s - 1] not in _DIGITS):
             continue
+        if any(text[max(0, e - len(w)) : e] == w for w in lex.head_compounds if len(w) > e - s):
+            continue  # 街镇, 农村, 河湖, 基站: a kind of place, not the head of a name
+        if suf.text in _STATION_HEADS and not (
+            s in linear_ends or any(k.end == s for k in all_known)
+            or text[max(0, s - 2) : s] in _STATION_BEFORE or text[s - 1 : s] in _DIGITS
+        ):
+            continue  # 护理站, 社工总站: a station is named after a road or a place
         p = s
         while p > 0 and s - p < MAX_BODY:
             if suf.type in _LINEAR and p < s and p in linear_ends:
@@ -300,26 +314,50 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 试点地区, 示范街区: a designation of a programme, not a place
         if _non_site_after(text, e, lex, brk):
             continue
+        if not inner_known and _DESIGNATION_BEFORE.search(text, 0, p):
+            continue  # a title given to a site or a kind of site, not a site's name
         surface = text[p:e]
         name = _clean_name(surface)
         if name in lex.not_sites:
             continue
+        if _quoted_modifier(text, p, e, sc, protected):
+            continue  # "潮涌浦江"投资…季: a quoted slogan qualifying what follows
         kn = lex.known.get(name)
         span = Span(
             p, e,
             kn.name if kn else name,
             kn.type if kn else suf.type,
             kn.in_changning if kn else True,
-            "suffix", suffix=suf, known=kn, head_start=s,
+            "org" if name.endswith(lex.self_heads) else "suffix",
+            suffix=suf, known=kn, head_start=s,
         )
         cands.append(span)
         if span.type in _LINEAR:
             linear_ends[e] = span
 
     spans = _outermost(cands, known, all_known, text, lex, brk)
+    spans = [sp for sp in spans if sp.kind != "org"]  # 航空争议调解中心: an organisation
     spans = _spread_lists(spans, empties, all_known + cands, text, brk, lex)
     spans.sort(key=lambda sp: (sp.start, sp.end))
     return spans
+
+
+def _quoted_modifier(text: str, start: int, end: int, sc: Scanner, protected: bytearray) -> bool:
+    """True when ``text[start:end]`` is a whole quoted phrase that qualifies the next word.
+
+    A quoted name followed by a head is caught as a longer name; one followed
+    by a stop word stands alone (“中山公园码头”等); one followed by any other word
+    is a slogan or brand (“潮涌浦江”投资上海全球分享季).
+    """
+    if start == 0 or text[start - 1] not in _OPEN_QUOTES:
+        return False
+    if end >= len(text) - 1 or text[end] not in _CLOSE_QUOTES:
+        return False
+    after = end + 1
+    if _NON_NAME.match(text, after):
+        return False
+    stopwords = sc.lex.stopwords
+    return not any(text[after : after + k] in stopwords for k in range(1, sc.max_stop + 1))
 
 
 def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytearray) -> bool:
@@ -380,6 +418,8 @@ def _outermost(
         chosen.append(sp)
     out = []
     for sp in chosen:
+        if sp.kind == "suffix" and _in_foreign_quote(text, sp) and not brk[sp.end]:
+            continue  # 丝路 in “丝路电商”: a word of a quoted slogan
         if sp.kind == "known":
             if sp.known is not None and sp.known.short:
                 sp.kind = "short"

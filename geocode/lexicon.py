@@ -18,6 +18,8 @@ and extended without touching code:
     Names that are never sites (the district itself, the city, countries).
 ``non_site_heads.txt``
     Heads of organisations, policies, brands and events.
+``head_compounds.txt``
+    Common words ending with a head that name a kind of place (``街镇``, ``基站``).
 ``places.tsv``
     Generic district knowledge: canonical names, aliases and short forms.
 ``status_cues.tsv``
@@ -151,6 +153,10 @@ class Lexicon:
     org_heads : tuple of str
         Heads of organisations and offices, taken anywhere in the name run
         after a place (``东虹桥发展办公室``).
+    self_heads : tuple of str
+        Heads that make the whole name an organisation (``调解中心``).
+    head_compounds : frozenset of str
+        Common words ending with a head (``街镇``, ``基站``): no name ends there.
     known : dict of str to KnownName
         Known names and aliases by surface.
     cues : dict of str to StatusCue
@@ -165,6 +171,8 @@ class Lexicon:
     not_sites: frozenset[str] = frozenset()
     non_site_heads: tuple[str, ...] = ()
     org_heads: tuple[str, ...] = ()
+    self_heads: tuple[str, ...] = ()
+    head_compounds: frozenset[str] = frozenset()
     known: dict[str, KnownName] = field(default_factory=dict)
     cues: dict[str, StatusCue] = field(default_factory=dict)
 
@@ -268,6 +276,8 @@ def load_lexicon() -> Lexicon:
         not_sites=not_sites,
         non_site_heads=tuple(r[0] for r in _rows("non_site_heads.txt") if r[1] == "next"),
         org_heads=tuple(r[0] for r in _rows("non_site_heads.txt") if r[1] == "run"),
+        self_heads=tuple(r[0] for r in _rows("non_site_heads.txt") if r[1] == "self"),
+        head_compounds=_words("head_compounds.txt"),
         known=known,
         cues=_cues(),
     )

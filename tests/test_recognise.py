@@ -210,3 +210,61 @@ def test_period_is_written_as_a_range():
     )
     (m,) = extract_mentions(doc)
     assert m.period == "2021-2025" and m.section == "三、规划" and m.status == "planned"
+
+
+# --- titles, kinds and organisations are not sites ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "新泾公园获评全市生态文明示范园区。",        # a title given after an honour verb
+        "建成全区首家智慧健身中心。",               # 首家 + a kind of place
+        "我区新增市级旅游休闲街区2个。",            # a designation level before a kind
+        "全区三级医院达5所。",                      # a class of hospitals
+        "新建5G室外基站300个。",                    # 基站 is a kind of facility
+        "推广社区护理站模式。",                     # 护理站: not a transit station
+        "所有街镇均设立分中心。",                   # 街镇: subdistricts and towns in general
+        "加强航空仲裁中心建设。",                   # an organisation
+        "推动存量工业地块转型。",                   # generic modifiers only
+        "践行绿水青山就是金山银山理念。",           # an idiom holding a place name
+    ],
+)
+def test_titles_kinds_and_organisations_are_not_sites(sentence):
+    got = [(m.name, m.type) for m in extract_mentions(doc_of(sentence))]
+    assert all(t not in ("area", "campus", "transit", "subdistrict", "plot", "building", "venue")
+               or n in ("新泾公园",) for n, t in got), got
+    assert "新泾公园" in [n for n, _ in got] or "新泾公园" not in sentence
+
+
+def test_station_after_a_road_is_still_a_station():
+    ms = extract_mentions(doc_of("新建淞虹路站出入口。"))
+    assert [(m.name, m.type) for m in ms] == [("淞虹路站", "transit")]
+
+
+def test_quoted_slogan_is_not_a_site_but_a_quoted_name_is():
+    assert names(doc_of("参与“魅力苏河”消费季活动。")) == []
+    assert names(doc_of("推进“丝路商街”品牌建设。")) == []
+    ms = extract_mentions(doc_of("“绿谷”科创园区和“金桥”广场等点位对外开放。"))
+    assert "金桥广场" in [m.name for m in ms]
+
+
+def test_class_label_before_a_name_is_not_part_of_it():
+    ms = extract_mentions(doc_of("修缮优秀历史建筑王家故居和文物保护单位李氏旧居。"))
+    assert [m.name for m in ms] == ["王家故居", "李氏旧居"]
+
+
+def test_verb_and_study_word_do_not_enter_names():
+    assert names(doc_of("民生实事中学习民主。")) == []
+    assert names(doc_of("帮助对口支援地区发展。")) == []
+
+
+def test_service_centre_is_a_building():
+    ms = extract_mentions(doc_of("完成区公共法律服务中心改造。"))
+    assert [(m.name, m.type) for m in ms] == [("区公共法律服务中心", "building")]
+
+
+def test_regions_beyond_the_district_are_known():
+    ms = extract_mentions(doc_of("对接上海自贸试验区和虹桥国际开放枢纽。"))
+    assert [m.surface for m in ms] == ["上海自贸试验区", "虹桥国际开放枢纽"]
+    assert ms[0].name == "中国（上海）自由贸易试验区" and not ms[0].in_changning
