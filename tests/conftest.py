@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,16 @@ def _isolated_settings(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "output_folder", tmp_path / "output")
     monkeypatch.setattr(settings, "cache_folder", tmp_path / "cache")
     monkeypatch.setattr(settings, "online_provider", None)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging():
+    """The CLI configures the root logger; undo it so caplog works in later tests."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

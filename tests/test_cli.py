@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -50,11 +51,15 @@ def seed_build(tmp_path_factory):
     from gis import settings
 
     old = settings.cache_folder
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     settings.cache_folder = cache
     try:
         code = main(["-q", "layers", "--out", str(out)])
     finally:
         settings.cache_folder = old
+        root.handlers[:] = handlers  # the CLI configures logging; give pytest its handlers back
+        root.setLevel(level)
     return code, out
 
 
