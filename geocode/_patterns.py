@@ -89,6 +89,7 @@ class Scanner:
     max_stop: int
     protect_ac: ahocorasick.Automaton
     head_words: dict[str, tuple[str, ...]]
+    compounds: dict[str, tuple[str, ...]]  # head -> common words ending with it (街镇)
 
 
 def _automaton(words: dict[str, object]) -> ahocorasick.Automaton:
@@ -118,6 +119,10 @@ def scanner() -> Scanner:
         max_stop=max((len(w) for w in stop), default=1),
         protect_ac=_automaton({w: w for w in lex.protect}),
         head_words={k: tuple(v) for k, v in head_words.items()},
+        compounds={
+            head: tuple(w for w in lex.head_compounds if w.endswith(head) and len(w) > len(head))
+            for head in lex.suffixes
+        },
     )
 
 
@@ -278,7 +283,7 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 滨河, 沿河: an adjective, not a river
         if suf.text == "弄" and (s == 0 or text[s - 1] not in _DIGITS):
             continue
-        if any(text[max(0, e - len(w)) : e] == w for w in lex.head_compounds if len(w) > e - s):
+        if any(text.endswith(w, 0, e) for w in sc.compounds.get(suf.text, ())):
             continue  # 街镇, 农村, 河湖, 基站: a kind of place, not the head of a name
         if suf.text in _STATION_HEADS and not (
             s in linear_ends or any(k.end == s for k in all_known)
@@ -314,7 +319,7 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 试点地区, 示范街区: a designation of a programme, not a place
         if _non_site_after(text, e, lex, brk):
             continue
-        if not inner_known and _DESIGNATION_BEFORE.search(text, 0, p):
+        if not inner_known and _DESIGNATION_BEFORE.search(text, max(0, p - 4), p):
             continue  # a title given to a site or a kind of site, not a site's name
         surface = text[p:e]
         name = _clean_name(surface)

@@ -53,19 +53,24 @@ def mentions_from_sentence(doc: Document, sentence: Sentence) -> list[Mention]:
     text = sentence.text
     out: list[Mention] = []
     seen: set[tuple[int, int, str]] = set()
-    for sp in scan_sentence(text):
+    spans = scan_sentence(text)
+    bounds = [(sp.start, sp.end) for sp in spans]
+    for sp in spans:
         key = (sp.start, sp.end, sp.name)
         if key in seen:
             continue
         seen.add(key)
-        out.append(_mention(doc, sentence, sp))
+        out.append(_mention(doc, sentence, sp, bounds))
     return out
 
 
-def _mention(doc: Document, sentence: Sentence, sp: Span) -> Mention:
+def _mention(
+    doc: Document, sentence: Sentence, sp: Span, bounds: list[tuple[int, int]]
+) -> Mention:
     text = sentence.text
     orig_start, orig_end = doc.to_original(sentence.start + sp.start, sentence.start + sp.end)
-    status, cue = status_of(text, sp.start, sp.end, sentence.mode)
+    others = [b for b in bounds if b != (sp.start, sp.end)]
+    status, cue = status_of(text, sp.start, sp.end, sentence.mode, others)
     return Mention(
         doc=doc.name,
         line=doc.line_of(orig_start),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 
 import ahocorasick
 
@@ -66,12 +67,63 @@ def _resolve(cls: str, mode: str, clause: str) -> str:
         return "planned" if future else "under_construction"
     if cls == "renovation":
         return "planned" if future else "renovated"
-    if cls == "new":
-        return "planned" if future else "completed"
+    if cls in ("new", "launch"):
+        if future:
+            return "planned"
+        return "completed" if cls == "new" else "opened"
+    if cls == "upgrade":
+        return "ongoing"
+    if cls in ("honour", "relation"):
+        return "mentioned"
+    if cls == "study":
+        return "planned"
     return cls
 
 
-def status_of(text: str, start: int, end: int, mode: str) -> tuple[str, str]:
+_Hit = tuple[int, int, StatusCue]
+# cue classes that tell what the mention is for when they follow it: a study or plan
+# of it (X控详调整, X研究), an honour it got (X入选), a partnership (与X合作)
+_OBJECT_CLASSES = ("honour", "relation", "study")
+# aspect cues that take the status of the object they govern (推进X品质提升 → ongoing)
+_ASPECT_CLASSES = ("plan_or_build", "under_construction")
+_LIST_GLUE = "、和及与等"
+_PLAN_TITLES = ("规划", "方案", "计划", "纲要", "意见")
+
+
+def _title_status(text: str, lo: int, start: int, end: int, hi: int) -> tuple[str, str] | None:
+    """Status of a mention inside a document title 《…》, or ``None`` when it is not in one.
+
+    A site named in the title of a plan is planned; in any other title (a
+    regulation, a report) it is only mentioned. Cues in the title do not count.
+    """
+    opened = text.rfind("《", 0, start)
+    if opened < 0 or text.rfind("》", opened, start) >= 0:
+        return None
+    close = text.find("》", end)
+    title = text[opened + 1 : close if close >= 0 else hi]
+    if title.endswith(_PLAN_TITLES[:4]):
+        return "planned", title[-2:]
+    return "mentioned", ""
+
+
+def _in_titles(text: str, lo: int, hi: int) -> bytearray:
+    """1 at the characters of ``text[lo:hi]`` inside 《…》 titles (offsets from ``lo``)."""
+    mask = bytearray(hi - lo)
+    depth = 0
+    for i in range(lo, hi):
+        ch = text[i]
+        if ch == "《":
+            depth += 1
+        elif ch == "》":
+            depth = max(0, depth - 1)
+        elif depth:
+            mask[i - lo] = 1
+    return mask
+
+
+def status_of(
+    text: str, start: int, end: int, mode: str, others: Sequence[tuple[int, int]] = ()
+) -> tuple[str, str]:
     """Status of the site named at ``text[start:end]`` and the cue that decided it.
 
     Parameters
@@ -82,6 +134,9 @@ def status_of(text: str, start: int, end: int, mode: str) -> tuple[str, str]:
         Span of the mention in ``text``.
     mode : str
         ``"review"``, ``"plan"`` or ``"unknown"`` (``Sentence.mode``).
+    others : sequence of tuple of int, optional
+        Spans of the other mentions of the sentence: a list of sites between a
+        cue and the mention does not make the cue farther (推进A、B、C建设).
 
     Returns
     -------
@@ -95,25 +150,55 @@ def status_of(text: str, start: int, end: int, mode: str) -> tuple[str, str]:
     ('completed', '建成')
     """
     lo, hi = clause_around(text, start, end)
+    titled = _title_status(text, lo, start, end, hi)
+    if titled is not None:
+        return titled
     clause = text[lo:hi]
-    hits: list[tuple[int, int, StatusCue]] = []
+    in_title = _in_titles(text, lo, hi) if "《" in clause or "》" in clause else bytes(hi - lo)
+    hits: list[_Hit] = []
     for last, cue in _cue_automaton().iter(clause):
         s = lo + last - len(cue.text) + 1
         e = lo + last + 1
         if s < end and start < e:
             continue  # a cue inside the name itself (更新 in 城市更新中心)
+        if in_title[s - lo]:
+            continue  # a cue inside a document title (《关于加快推进…的意见》)
         hits.append((s, e, cue))
-    if not hits:
-        return "mentioned", ""
     # the longest cue at a place wins over the cues inside it (开工建设 over 建设)
     hits = [
         h for h in hits
         if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)
     ]
+    # a cue closing a list item before the mention is that item's (A开工建设、B竣工)
+    hits = [h for h in hits if not (h[1] <= start and text[h[1] : h[1] + 1] == "、")]
+    if not hits:
+        return "mentioned", ""
 
-    def distance(h: tuple[int, int, StatusCue]) -> int:
-        return start - h[1] if h[1] <= start else h[0] - end
+    # counted[i]: characters of the clause before lo + i that count for distance
+    # (not another mention, not a list separator)
+    counted = [0] * (hi - lo + 1)
+    skip = bytearray(hi - lo)
+    for o_start, o_end in others:
+        if o_end > lo and o_start < hi:
+            a, b = max(o_start, lo) - lo, min(o_end, hi) - lo
+            skip[a:b] = b"\x01" * (b - a)
+    run = 0
+    for i, ch in enumerate(clause):
+        if not skip[i] and ch not in _LIST_GLUE:
+            run += 1
+        counted[i + 1] = run
 
+    def distance(h: _Hit) -> int:
+        a, b = (h[1], start) if h[1] <= start else (end, h[0])
+        return counted[b - lo] - counted[a - lo]
+
+    after = [h for h in hits if h[0] >= end and h[2].status in _OBJECT_CLASSES]
+    for cls in _OBJECT_CLASSES:
+        found = [h for h in after if h[2].status == cls]
+        if found:
+            nearest = min(found, key=distance)
+            return _resolve(cls, mode, clause), "" if cls != "study" else nearest[2].text
+    hits = [h for h in hits if h[2].status not in _OBJECT_CLASSES]
     # a weak cue only counts close to the mention
     hits = [h for h in hits if h[2].strength > 1 or distance(h) <= WEAK_CUE_REACH]
     if not hits:
@@ -121,12 +206,16 @@ def status_of(text: str, start: int, end: int, mode: str) -> tuple[str, str]:
     best = max(hits, key=lambda h: (h[2].strength, -distance(h)))
     cls = best[2].status
     cue = best[2].text
-    renovation = [h for h in hits if h[2].status == "renovation"]
+    renovation = [h for h in hits if h[2].status in ("renovation", "upgrade")]
     if cls in ("completed", "new") and renovation:
         reno = min(renovation, key=distance)
         first, second = sorted((best, reno), key=lambda h: h[0])
-        status = "planned" if _resolve("renovation", mode, clause) == "planned" else "renovated"
-        return status, f"{first[2].text}…{second[2].text}"
+        # a completion is reported as done, or set as a target of the year (完成…改造)
+        return "renovated", f"{first[2].text}…{second[2].text}"
+    if cls in _ASPECT_CLASSES and best[2].strength <= 2:
+        upgrade = [h for h in hits if h[2].status == "upgrade" and h[0] >= end]
+        if upgrade:  # 推进X品质提升: improving a site that exists
+            return "ongoing", f"{cue}…{min(upgrade, key=distance)[2].text}"
     if cls == "renovation":
         ongoing = [h for h in hits if h[2].status in ("plan_or_build", "under_construction")]
         if ongoing and mode != "plan":

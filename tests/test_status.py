@@ -66,3 +66,58 @@ def test_clause_bounds():
     s = "甲乙丙，丁戊己；庚辛。"
     assert clause_around(s, 4, 5) == (4, 7)
     assert clause_around(s, 0, 1) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "mode", "expected"),
+    [
+        # an honour or a selection after the site names it, nothing is built
+        ("淞虹公园入选全市十佳公园。", "淞虹公园", "review", "mentioned"),
+        ("剑河路获评市级精品道路。", "剑河路", "review", "mentioned"),
+        # a partner or a link between areas is mentioned
+        ("推进与复旦大学的项目合作。", "复旦大学", "plan", "mentioned"),
+        ("推动东西虹桥产业联动。", "东西虹桥", "plan", "mentioned"),
+        # a study or a plan of the site is planned, whatever the verb before it
+        ("启动协和路沿线更新研究。", "协和路", "review", "planned"),
+        ("完成天山西路菜场控详调整。", "天山西路菜场", "review", "planned"),
+        ("福泉路项目纳入市级更新计划。", "福泉路", "review", "planned"),
+        # improving a site that exists is ongoing
+        ("持续推进新泾港沿岸品质提升。", "新泾港", "plan", "ongoing"),
+        ("拓展长宁文化中心服务功能。", "长宁文化中心", "plan", "ongoing"),
+        # 持续推进 is 推进: planned in a plan; 加速推进 is under construction
+        ("持续推进哈密路东延伸工程。", "哈密路", "plan", "planned"),
+        ("加速推进哈密路东延伸工程。", "哈密路", "plan", "under_construction"),
+        # a completed renovation set as a target of the year is renovated
+        ("完成新泾公园更新改造。", "新泾公园", "plan", "renovated"),
+        ("改造后的天山公园。", "天山公园", "plan", "renovated"),
+        # a new office set up is opened in a review, planned in a plan
+        ("新设立虹桥人才服务分中心。", "虹桥人才服务分中心", "review", "opened"),
+        ("设立虹桥人才服务分中心。", "虹桥人才服务分中心", "plan", "planned"),
+        ("辟通剑河路地下通道。", "剑河路地下通道", "review", "completed"),
+        ("协和路人行天桥加装电梯。", "协和路人行天桥", "review", "renovated"),
+        ("中山公园码头投入运营。", "中山公园码头", "review", "opened"),
+    ],
+)
+def test_object_and_honour_cues(sentence, name, mode, expected):
+    assert status(sentence, name, mode)[0] == expected
+
+
+def test_a_cue_closing_the_previous_list_item_is_not_the_mentions():
+    s = "推动甲大厦等2个楼宇开工建设、乙大厦等3个楼宇竣工。"
+    assert status(s, "乙大厦") == ("completed", "竣工")
+    assert status(s, "甲大厦")[0] == "started"
+
+
+def test_a_list_between_cue_and_mention_does_not_weaken_the_cue():
+    s = "推进茅台路菜场、哈密路停车场、威宁路社区活动中心和剑河路菜场等项目。"
+    far = (s.index("剑河路菜场"), s.index("剑河路菜场") + 5)
+    others = [(s.index(n), s.index(n) + len(n)) for n in ("茅台路菜场", "哈密路停车场", "威宁路社区活动中心")]
+    assert status_of(s, *far, "plan") == ("mentioned", "")
+    assert status_of(s, *far, "plan", others)[0] == "planned"
+
+
+def test_site_in_a_document_title():
+    s = "印发《关于加快推进滨江公园建设的实施意见》。"
+    assert status(s, "滨江公园", "review") == ("mentioned", "")
+    s = "完成《滨江地区发展规划》编制。"
+    assert status(s, "滨江地区", "plan")[0] == "planned"
