@@ -32,6 +32,9 @@ output_crs : str
     CRS of every output: WGS84 lon/lat.
 belt_buffer_m : dict[str, float]
     Half-width in metres of each of the three belts around its centre line.
+line_clip_buffer_m : float
+    Roads and rivers of the district are cut to the district grown by this
+    many metres (their stretch in Changning), in the project layer.
 geojson_precision : int
     Decimal places of coordinates in GeoJSON output (7 is about 1 cm).
 log_level : str
@@ -64,5 +67,6 @@ belt_buffer_m: dict[str, float] = {
     "line2": 600.0,
     "yanan_hongqiao": 500.0,
 }
+line_clip_buffer_m: float = 300.0
 geojson_precision: int = 7
 log_level: str = "INFO"

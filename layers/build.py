@@ -221,6 +221,28 @@ def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _clip_lines(metric: gpd.GeoSeries, district: BaseGeometry) -> gpd.GeoSeries:
+    """Roads and rivers named in the district's documents mean their stretch in it.
+
+    A gazetteer line (an expressway corridor, the whole creek) may run far
+    beyond the district; it is cut to the district grown by
+    ``settings.line_clip_buffer_m`` so that zones, belts and maps see the
+    district's stretch. Lines that do not reach the district are kept whole.
+    """
+    reach = district.buffer(settings.line_clip_buffer_m)
+    out = []
+    for geom in metric:
+        if geom.geom_type in ("LineString", "MultiLineString") and not reach.contains(geom):
+            parts = [
+                p for p in shapely.get_parts(geom.intersection(reach))
+                if p.geom_type == "LineString" and not p.is_empty
+            ]
+            if parts:
+                geom = parts[0] if len(parts) == 1 else shapely.MultiLineString(parts)
+        out.append(geom)
+    return gpd.GeoSeries(out, crs=metric.crs)
+
+
 def layers_from_entities(
     entities: Sequence[Entity], *, documents: Iterable[Any] = ()
 ) -> ProjectLayers:
@@ -286,7 +308,8 @@ def layers_from_entities(
         [shapely.make_valid(e.geometry) if not e.geometry.is_valid else e.geometry for e in kept],
         crs=settings.output_crs,
     )
-    metric = geoms.to_crs(settings.metric_crs)
+    metric = _clip_lines(geoms.to_crs(settings.metric_crs), district)
+    geoms = metric.to_crs(settings.output_crs)
     records = []
     for ent, gm in zip(kept, metric, strict=True):
         zone = assign_zone(gm, zones, district)
