@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from shapely.geometry import LineString, MultiPoint, Point
 from shapely.ops import unary_union
 
@@ -160,6 +161,10 @@ class Rows:
             in_changning = bool(self.district.intersects(geom))
         precision = max(float(accuracy_m), radius_m(geom) + (float(accuracy_m) if geom.geom_type != "Point" else 0))
         geom = round_geom(geom)
+        old = self.rows.get((name, type_))
+        if old is not None and old["aliases"]:
+            # a later, better geometry replaces the row but keeps the names it was known by
+            aliases = [*aliases, *old["aliases"].split("|")]
         aliases = sorted({a for a in aliases if a and a != name})
         self.rows[(name, type_)] = {
             "name": name, "aliases": "|".join(aliases), "type": type_,
@@ -258,11 +263,16 @@ def road_line_from_points(pts: gpd.GeoDataFrame):
     return LineString(xy[order]), len(uniq)
 
 
-def add_roads_and_addresses(rows: Rows) -> None:
-    _, a = parse_addresses()
+def osm_road_lines() -> dict:
+    """Named OSM roads of the 新华路 box: name → union of their ways (WGS84)."""
     osm = read("roads_osm_xinhua_area.geojson")
     osm = osm[osm["name"].notna() & osm["name"].str.contains(r"(?:路|道|街)$", regex=True)]
-    osm_by_name = {n: unary_union(list(g.geometry)) for n, g in osm.groupby("name")}
+    return {n: unary_union(list(g.geometry)) for n, g in osm.groupby("name")}
+
+
+def add_roads_and_addresses(rows: Rows) -> None:
+    _, a = parse_addresses()
+    osm_by_name = osm_road_lines()
     addr = a[a["road"].notna()]
     by_road = {r: g for r, g in addr.groupby("road")}
     for road in sorted(set(by_road) | set(osm_by_name)):
@@ -302,6 +312,104 @@ def add_roads_and_addresses(rows: Rows) -> None:
                      note=f"named estate geocoded by Amap ({r.complete_address})")
 
 
+#: other names of OSM landmarks (short forms and former names).
+#: house numbers: largest gap (m) between two bracketing addresses (a wider one, up to
+#: ``MAX_WIDE_GAP_M``, is a last resort with a wider precision), largest difference of
+#: numbers for a nearest-number match, largest distance (m) of an address point from its
+#: road (OSM roads only) before it counts as a geocoder outlier.
+MAX_GAP_M = 700.0
+MAX_WIDE_GAP_M = 1500.0
+MAX_NUMBER_DELTA = 40
+MAX_OFF_ROAD_M = 250.0
+#: bounding box (lon/lat) of 新华路街道, inside which the OSM road network is complete.
+OSM_ROADS_BOX = (121.4123, 31.1972, 121.4333, 31.2160)
+#: uncertainty (m) of an Amap address point, and of a nearest-number match.
+ADDRESS_POINT_M = 100.0
+NEAREST_NUMBER_M = 300.0
+#: an alias may not name a part or a phase of its row: such names get their own rows.
+PART_SUFFIX = re.compile(r"(?:地块|[一二三四五六七八九十\d]期|期工程|商办楼|办公楼|公共绿地|绿地|大楼)$")
+
+_TO_METRIC = Transformer.from_crs("EPSG:4326", METRIC, always_xy=True)
+
+
+def metres(a, b) -> float:
+    """Distance (m) between two WGS84 geometries (nearest points, in ``METRIC``)."""
+    def proj(g):
+        return shapely.transform(g, lambda xy: np.column_stack(_TO_METRIC.transform(xy[:, 0], xy[:, 1])))
+
+    return float(proj(a).distance(proj(b)))
+
+
+def house_number_point(addr: pd.DataFrame, road: str, num: int, *,
+                       road_geom=None) -> tuple[Point, float, str] | None:
+    """Place ``road`` + house number ``num`` on the Amap-geocoded address points.
+
+    Parameters
+    ----------
+    addr : DataFrame
+        Parsed address points (``parse_addresses``): columns ``road``, ``num``, ``clean``,
+        ``geometry`` (WGS84 points).
+    road, num : str, int
+        The street address, e.g. ``万航渡路``, ``1575``.
+    road_geom : shapely geometry, optional
+        The road's OSM centre line; address points inside ``OSM_ROADS_BOX`` (where the OSM
+        network is complete) farther than ``MAX_OFF_ROAD_M`` from it are dropped as
+        geocoder outliers (a 弄 deep behind the street front).
+
+    Returns
+    -------
+    tuple of (Point, float, str) or None
+        The point, its uncertainty in metres and how it was found (``exact``,
+        ``interpolated between …``, ``nearest number …``); ``None`` when no address on
+        that road is close enough in number.
+    """
+    pts = addr[(addr["road"] == road) & addr["num"].notna()]
+    if road_geom is not None and not pts.empty:
+        box = shapely.box(*OSM_ROADS_BOX)
+        pts = pts[[not box.contains(g) or metres(g, road_geom) <= MAX_OFF_ROAD_M for g in pts.geometry]]
+    if pts.empty:
+        return None
+    exact = pts[pts["num"] == num]
+    if not exact.empty:
+        g = exact.geometry.iloc[0]
+        return Point(g.x, g.y), ADDRESS_POINT_M, f"address point {exact['clean'].iloc[0]}"
+    cands = sorted(zip(pts["num"].astype(int), pts["clean"], pts.geometry, strict=True), key=lambda t: t[0])
+    same = [c for c in cands if c[0] % 2 == num % 2]
+
+    def bracket(max_gap: float) -> tuple[Point, float, str] | None:
+        # this side of the street, and both sides: the pair closest in number wins
+        # (a far-off number on this side is more often a geocoder outlier than a guide)
+        pairs = []
+        for group in (same, cands):
+            below = [c for c in group if c[0] < num]
+            above = [c for c in group if c[0] > num]
+            if below and above:
+                pairs.append((below[-1], above[0]))
+        for (n0, a0, g0), (n1, a1, g1) in sorted(pairs, key=lambda p: p[1][0] - p[0][0]):
+            gap = metres(g0, g1)
+            if gap <= max_gap:
+                pt = LineString([g0, g1]).interpolate((num - n0) / (n1 - n0), normalized=True)
+                return pt, ADDRESS_POINT_M + gap / 2, f"interpolated between {a0} and {a1}"
+        return None
+
+    got = bracket(MAX_GAP_M)
+    if got is not None:
+        return got
+    n, a, g = min(cands, key=lambda c: abs(c[0] - num))
+    if abs(n - num) <= MAX_NUMBER_DELTA:
+        return Point(g.x, g.y), NEAREST_NUMBER_M, f"nearest house number {a}"
+    # a wide gap still brackets the number: the uncertainty grows with it
+    return bracket(MAX_WIDE_GAP_M)
+
+
+LANDMARK_ALIASES = {
+    "上海交通大学法华校区": ["交大法华校区", "交通大学法华校区", "上海交大法华校区"],
+    "孙科别墅": ["孙科住宅", "孙科旧居"],
+    "邬达克纪念馆": ["邬达克旧居"],
+    "上海动物园": ["西郊公园", "动物园"],
+    "华山绿地": ["华山公园"],
+}
+
 LANDMARK_TYPES = {"campus": "campus", "park": "park", "zoo": "park", "museum": "venue",
                   "community venue": "venue"}
 
@@ -314,6 +422,7 @@ def add_landmarks(rows: Rows, skip: set[str]) -> gpd.GeoDataFrame:
         kind = str(r.kind)
         type_ = LANDMARK_TYPES.get(kind, "heritage" if "heritage" in kind or "historic" in kind else "building")
         rows.add(r.name, type_, r.geometry, accuracy_m=20, source=SRC_OSM, datum="WGS84",
+                 aliases=LANDMARK_ALIASES.get(r.name, []),
                  in_changning=bool(r.in_changning), note=f"OSM {r.osm_type} {r.osm_id}; {kind}")
     return lm
 
@@ -321,14 +430,47 @@ def add_landmarks(rows: Rows, skip: set[str]) -> gpd.GeoDataFrame:
 def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
     cur = pd.read_csv(SOURCES / "curated_places.csv", dtype=str, keep_default_na=False)
     _, addr = parse_addresses()
-    # anchors that refer to other rows go last
-    cur["_late"] = cur["anchor"].str.startswith(("crossing:", "buffer:"))
+    check_aliases(cur)
+    osm_roads = osm_road_lines()
+    # anchors that refer to other rows go last, rows anchored on curated rows after those
+    cur["_late"] = cur["anchor"].str.startswith(("crossing:", "buffer:", "road:", "number:")).astype(int)
+    cur.loc[cur["anchor"].str.startswith("row:"), "_late"] = 2
     cur = cur.sort_values("_late", kind="stable")
     for r in cur.itertuples():
         anchor = r.anchor
         kw = dict(aliases=[a for a in r.aliases.split("|") if a], in_changning=r.in_changning == "true",
                   note=r.note)
-        if anchor == "lonlat":
+        floor = float(r.precision_m or 0)
+        if anchor.startswith("number:"):
+            m = ADDRESS_RE.match(anchor[7:])
+            if m is None:
+                raise SystemExit(f"curated row {r.name!r}: {anchor!r} is not a street address like 仙霞路1111号")
+            got = house_number_point(addr, m["road"], int(m["num"]), road_geom=osm_roads.get(m["road"]))
+            if got is None:
+                raise SystemExit(f"curated row {r.name!r}: no address point near {anchor[7:]!r}; "
+                                 "use a road: anchor or an estimate instead")
+            pt, unc, how = got
+            rows.add(r.name, r.type, pt, accuracy_m=max(unc, floor),
+                     source=f"derived: {anchor[7:]} {how} ({SRC_AMAP_ADDR})", datum="GCJ-02", **kw)
+        elif anchor.startswith("road:"):
+            road_row = rows.rows.get((anchor[5:], "road"))
+            if road_row is None:
+                raise SystemExit(f"curated row {r.name!r}: no road {anchor[5:]!r} in the gazetteer")
+            rows.add(r.name, r.type, shapely.from_wkt(road_row["geometry"]),
+                     accuracy_m=max(float(road_row["precision_m"]), floor),
+                     source=f"derived: on {anchor[5:]} ({road_row['source']})", datum=road_row["source_datum"], **kw)
+            # the road's precision already covers its length: do not add it twice
+            rows.rows[(r.name, r.type)]["precision_m"] = int(round(max(float(road_row["precision_m"]), floor)))
+        elif anchor.startswith("row:"):
+            base = next((v for (n, _t), v in rows.rows.items() if n == anchor[4:]), None)
+            if base is None:
+                raise SystemExit(f"curated row {r.name!r}: no row {anchor[4:]!r} to anchor on")
+            geom = shapely.from_wkt(base["geometry"])
+            prec = max(float(base["precision_m"]), floor)
+            src = base["source"] if base["source"] == "estimate" else f"derived: within {anchor[4:]} ({base['source']})"
+            rows.add(r.name, r.type, geom, accuracy_m=prec, source=src, datum=base["source_datum"], **kw)
+            rows.rows[(r.name, r.type)]["precision_m"] = int(round(prec))
+        elif anchor == "lonlat":
             prec = max(300.0, float(r.precision_m))
             rows.add(r.name, r.type, Point(float(r.lon), float(r.lat)), accuracy_m=prec,
                      source="estimate", datum="WGS84", **kw)
@@ -377,6 +519,25 @@ def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
                      datum="WGS84", **kw)
         else:
             raise SystemExit(f"curated row {r.name!r}: unknown anchor {anchor!r}")
+
+
+def check_aliases(cur: pd.DataFrame) -> None:
+    """Refuse curated aliases that name a part or phase of their row, or two rows at once.
+
+    A plot, a phase or a building of a site (``东航K1-01地块`` of ``东航``) is a project of its
+    own: merged as an alias, its mentions would be counted as the site's.
+    """
+    problems = []
+    seen: dict[str, str] = {}
+    for r in cur.itertuples():
+        for alias in (a for a in r.aliases.split("|") if a):
+            if PART_SUFFIX.search(alias) and not PART_SUFFIX.search(r.name):
+                problems.append(f"{r.name!r}: alias {alias!r} names a part of it; give it its own row (anchor row:{r.name})")
+            if alias in seen and seen[alias] != r.name:
+                problems.append(f"alias {alias!r} of both {seen[alias]!r} and {r.name!r}")
+            seen[alias] = r.name
+    if problems:
+        raise SystemExit("curated_places.csv: " + "; ".join(problems))
 
 
 def build(source: Path) -> pd.DataFrame:
