@@ -88,6 +88,8 @@ _OBJECT_CLASSES = ("honour", "relation", "study")
 _ASPECT_CLASSES = ("plan_or_build", "under_construction")
 _LIST_GLUE = "、和及与等"
 _PLAN_TITLES = ("规划", "方案", "计划", "纲要", "意见")
+# cues said of the subject before them only (X成为…: not the Y in 成为Y的附属医院)
+_SUBJECT_CUES = frozenset({"成为"})
 
 
 def _title_status(text: str, lo: int, start: int, end: int, hi: int) -> tuple[str, str] | None:
@@ -119,6 +121,20 @@ def _in_titles(text: str, lo: int, hi: int) -> bytearray:
         elif depth:
             mask[i - lo] = 1
     return mask
+
+
+def _is_location(text: str, lo: int, start: int, others: Sequence[tuple[int, int]]) -> bool:
+    """True when the mention (or the list it ends) follows 在 at the clause start."""
+    ends = {o_end: o_start for o_start, o_end in others}
+    pos = start
+    while pos > lo:
+        if text[pos - 1] in _LIST_GLUE:
+            pos -= 1
+        elif pos in ends:
+            pos = ends[pos]
+        else:
+            break
+    return text[pos - 1 : pos] == "在" and pos - 1 - lo <= 2
 
 
 def status_of(
@@ -153,6 +169,10 @@ def status_of(
     titled = _title_status(text, lo, start, end, hi)
     if titled is not None:
         return titled
+    if hi < len(text) and text[hi] in "，," and _is_location(text, lo, start, others) \
+            and not any(True for _ in _cue_automaton().iter(text[lo:hi])):
+        # 在X、Y等区域，推进…建设: the next clause tells what is done there
+        hi = clause_around(text, hi + 1, hi + 1)[1]
     clause = text[lo:hi]
     in_title = _in_titles(text, lo, hi) if "《" in clause or "》" in clause else bytes(hi - lo)
     hits: list[_Hit] = []
@@ -192,21 +212,38 @@ def status_of(
         a, b = (h[1], start) if h[1] <= start else (end, h[0])
         return counted[b - lo] - counted[a - lo]
 
+    hits = [h for h in hits if not (h[2].text in _SUBJECT_CUES and h[1] <= start)]
+    # a partner (与X合作, 对接X, X联动) is named, not built; one reaching out to a
+    # partner (X与Y合作) is not a partner
+    partner = [
+        h for h in hits if h[2].status == "relation" and distance(h) <= WEAK_CUE_REACH
+        and not (h[0] >= end and "与" in text[end : h[0]])
+    ]
+    if partner:
+        return "mentioned", ""
     after = [h for h in hits if h[0] >= end and h[2].status in _OBJECT_CLASSES]
-    for cls in _OBJECT_CLASSES:
+    for cls in ("honour", "study"):
         found = [h for h in after if h[2].status == cls]
         if found:
             nearest = min(found, key=distance)
             return _resolve(cls, mode, clause), "" if cls != "study" else nearest[2].text
     hits = [h for h in hits if h[2].status not in _OBJECT_CLASSES]
-    # a weak cue only counts close to the mention
-    hits = [h for h in hits if h[2].strength > 1 or distance(h) <= WEAK_CUE_REACH]
+    all_hits = hits
+    # a weak cue only counts close to the mention, or anywhere in the clause for
+    # a place the clause happens in (在X、Y等区域推进…建设)
+    if not _is_location(text, lo, start, others):
+        hits = [h for h in hits if h[2].strength > 1 or distance(h) <= WEAK_CUE_REACH]
     if not hits:
         return "mentioned", ""
     best = max(hits, key=lambda h: (h[2].strength, -distance(h)))
     cls = best[2].status
     cue = best[2].text
-    renovation = [h for h in hits if h[2].status in ("renovation", "upgrade")]
+    # a renovation word counts near the mention or right before the completion
+    # cue it qualifies (X…景观提升工程完工)
+    renovation = [
+        h for h in all_hits if h[2].status in ("renovation", "upgrade")
+        and (h in hits or 0 <= best[0] - h[1] <= 3)
+    ]
     if cls in ("completed", "new") and renovation:
         reno = min(renovation, key=distance)
         first, second = sorted((best, reno), key=lambda h: h[0])

@@ -121,3 +121,30 @@ def test_site_in_a_document_title():
     assert status(s, "滨江公园", "review") == ("mentioned", "")
     s = "完成《滨江地区发展规划》编制。"
     assert status(s, "滨江地区", "plan")[0] == "planned"
+
+
+def test_subject_cue_is_not_given_to_its_complement():
+    s = "淞虹公园成为复旦大学的实践基地。"
+    assert status(s, "淞虹公园")[0] == "ongoing"
+    assert status(s, "复旦大学")[0] == "mentioned"
+
+
+def test_partner_and_actor_of_a_cooperation():
+    s = "加快区中心医院与复旦大学合作。"
+    assert status(s, "复旦大学", "plan")[0] == "mentioned"
+    assert status(s, "区中心医院", "plan")[0] != "mentioned"
+    assert status("主动对接北外滩建设。", "北外滩")[0] == "mentioned"
+
+
+def test_place_where_the_next_clause_happens():
+    s = "在天山公园、中山公园等人流密集区域，推进智能安防系统建设。"
+    others = [(s.index("天山公园"), s.index("天山公园") + 4)]
+    i = s.index("中山公园")
+    assert status_of(s, i, i + 4, "plan", others)[0] == "planned"
+    assert status("在仙霞、周桥开展垃圾分类试点。", "周桥")[0] == "ongoing"
+
+
+def test_renovation_word_before_a_completion_cue():
+    s = "延安高架长宁段、沿线重点楼宇景观照明提升工程完工。"
+    assert status(s, "延安高架长宁段")[0] == "renovated"
+    assert status("协和路大修工程完工。", "协和路")[0] == "renovated"
