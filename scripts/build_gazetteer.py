@@ -77,17 +77,19 @@ SRC_SHMETRO = "shmetro.com station API via qwedsazh/shanghai-metro-toilets"
 SRC_OSM = "© OpenStreetMap contributors (ODbL)"
 SRC_AMAP_ADDR = "Amap-geocoded addresses via Stockard/Shanghai-COVID-2022 geo.csv"
 
+#: other names of the subdistricts; ``X社区`` is how the documents name a subdistrict's
+#: community (新华社区地块学校 → 新华路街道).
 SUBDISTRICT_ALIASES = {
-    "华阳路街道": ["华阳街道"],
-    "江苏路街道": ["江苏街道"],
-    "新华路街道": ["新华街道"],
-    "天山路街道": ["天山街道"],
-    "仙霞新村街道": ["仙霞街道", "仙霞新村"],
-    "周家桥街道": ["周家桥"],
-    "程家桥街道": ["程家桥", "程桥街道"],
-    "北新泾街道": [],
-    "虹桥街道": [],
-    "新泾镇": ["新泾地区"],
+    "华阳路街道": ["华阳街道", "华阳社区", "华阳路社区"],
+    "江苏路街道": ["江苏街道", "江苏社区", "江苏路社区"],
+    "新华路街道": ["新华街道", "新华社区", "新华路社区"],
+    "天山路街道": ["天山街道", "天山社区", "天山路社区", "天山地区"],
+    "仙霞新村街道": ["仙霞街道", "仙霞新村", "仙霞社区"],
+    "周家桥街道": ["周家桥", "周家桥社区"],
+    "程家桥街道": ["程家桥", "程桥街道", "程家桥社区"],
+    "北新泾街道": ["北新泾社区"],
+    "虹桥街道": ["虹桥社区"],
+    "新泾镇": ["新泾地区", "新泾社区"],
 }
 EXPRESSWAY_ALIASES = {
     "中环路": ["中环", "中环线", "中环高架"],
@@ -242,13 +244,20 @@ def parse_addresses() -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
 def road_line_from_points(pts: gpd.GeoDataFrame):
     """Order a road's address points by house number and join them into a line.
 
-    Points more than 1.5 km from the median point are dropped as geocoder outliers.
-    Returns (geometry, n_points_used).
+    A point whose nearest other point on the road is more than ``ISOLATED_M`` away is a
+    geocoder outlier and dropped (a long road such as 虹桥路 keeps its far ends as long as
+    addresses follow each other along it). Returns (geometry, n_points_used).
     """
     m = pts.to_crs(METRIC)
-    cx, cy = np.median(m.geometry.x), np.median(m.geometry.y)
-    keep = np.hypot(m.geometry.x - cx, m.geometry.y - cy) < 1500
-    pts = pts[keep.values].sort_values("num")
+    xy = np.column_stack([m.geometry.x, m.geometry.y])
+    if len(xy) > 2:
+        d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        np.fill_diagonal(d, np.inf)
+        keep = d.min(axis=1) <= ISOLATED_M
+    else:
+        cx, cy = np.median(xy[:, 0]), np.median(xy[:, 1])
+        keep = np.hypot(xy[:, 0] - cx, xy[:, 1] - cy) < 1500
+    pts = pts[keep].sort_values("num")
     uniq = []
     for g in pts.geometry:
         if not uniq or g.distance(uniq[-1]) > 1e-6:
@@ -321,6 +330,8 @@ MAX_GAP_M = 700.0
 MAX_WIDE_GAP_M = 1500.0
 MAX_NUMBER_DELTA = 40
 MAX_OFF_ROAD_M = 250.0
+#: an address point farther than this (m) from every other point of its road is an outlier.
+ISOLATED_M = 1000.0
 #: bounding box (lon/lat) of 新华路街道, inside which the OSM road network is complete.
 OSM_ROADS_BOX = (121.4123, 31.1972, 121.4333, 31.2160)
 #: uncertainty (m) of an Amap address point, and of a nearest-number match.
