@@ -1,0 +1,161 @@
+"""The gazetteer build script's derivations, alias rules and the self-check of curated rows."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+
+from geocode.gazetteer import load_gazetteer, name_index
+from geocode.model import Mention
+from geocode.resolve import resolve_entities
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def builder():
+    return _module("build_gazetteer", REPO / "scripts" / "build_gazetteer.py")
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+def addresses(*rows):
+    """Address points (road, number, lon, lat) in the shape of ``parse_addresses``."""
+    return gpd.GeoDataFrame(
+        {"road": [r[0] for r in rows], "num": [float(r[1]) for r in rows],
+         "clean": [f"{r[0]}{r[1]}号" for r in rows]},
+        geometry=[Point(r[2], r[3]) for r in rows], crs="EPSG:4326")
+
+
+# ----------------------------------------------------------------------------- house numbers
+def test_house_number_exact_interpolated_nearest_none(builder):
+    a = addresses(("测试路", 100, 121.400, 31.20), ("测试路", 200, 121.404, 31.20),
+                  ("测试路", 1000, 121.460, 31.20))
+    pt, unc, how = builder.house_number_point(a, "测试路", 100)
+    assert pt.equals(Point(121.400, 31.20)) and unc == builder.ADDRESS_POINT_M and "address point" in how
+    pt, unc, how = builder.house_number_point(a, "测试路", 150)
+    assert pt.x == pytest.approx(121.402) and "interpolated" in how
+    gap = builder.metres(Point(121.400, 31.20), Point(121.404, 31.20))
+    assert unc == pytest.approx(builder.ADDRESS_POINT_M + gap / 2)  # uncertainty grows with the gap
+    pt, unc, how = builder.house_number_point(a, "测试路", 1030)  # beyond the last number, but close
+    assert "nearest" in how and unc == builder.NEAREST_NUMBER_M
+    assert builder.house_number_point(a, "测试路", 5000) is None
+    assert builder.house_number_point(a, "别的路", 100) is None
+
+
+def test_house_number_prefers_the_tightest_bracket(builder):
+    # 597 on this side is far off in number; 1088 and 1118 (other side) bracket 1111 closely
+    a = addresses(("测试路", 597, 121.370, 31.21), ("测试路", 1225, 121.3715, 31.21),
+                  ("测试路", 1088, 121.380, 31.20), ("测试路", 1118, 121.382, 31.20))
+    _pt, _unc, how = builder.house_number_point(a, "测试路", 1111)
+    assert "1088" in how and "1118" in how
+
+
+def test_house_number_drops_off_road_outliers_in_the_osm_box(builder):
+    road = LineString([(121.415, 31.200), (121.425, 31.200)])
+    a = addresses(("测试路", 100, 121.416, 31.200), ("测试路", 102, 121.420, 31.206))  # 102: 660 m off
+    got = builder.house_number_point(a, "测试路", 102, road_geom=road)
+    assert got is not None and "nearest" in got[2] and got[0].equals(Point(121.416, 31.200))
+
+
+# ----------------------------------------------------------------------------- alias rules
+def test_a_plot_or_phase_is_refused_as_an_alias(builder):
+    cur = pd.DataFrame({"name": ["东航", "乙"], "aliases": ["东航K1-01地块|东航基地", "某期"]})
+    with pytest.raises(SystemExit, match="东航K1-01地块"):
+        builder.check_aliases(cur)
+    cur = pd.DataFrame({"name": ["甲", "乙"], "aliases": ["共名", "共名"]})
+    with pytest.raises(SystemExit, match="both"):
+        builder.check_aliases(cur)
+
+
+def test_curated_aliases_pass_the_rule(builder):
+    builder.check_aliases(pd.read_csv(builder.SOURCES / "curated_places.csv", dtype=str, keep_default_na=False))
+
+
+def test_bundled_alias_merges(gaz):
+    ix = name_index(gaz)
+    assert ix["上海生物制品研究所"].name == "上生·新所"
+    assert ix["上生新所二期"].name == "上生新所二期"  # a phase is its own row
+    assert ix["东航K1-01地块"].name == "东航K1-01地块" and ix["东航K1-01地块"].type == "plot"
+    assert ix["东航友乐路商办楼"].name == "东航友乐路商办楼"
+    assert ix["体操中心"].name == "上海国际体操中心"
+    assert ix["孙科住宅"].name == "孙科别墅"
+    assert ix["新华社区"].name == "新华路街道"
+    assert ix["延安高架"].name == "延安高架路"  # aliases survive a later geometry of the same row
+    # the park and the zone are different rows
+    assert ix["临空园区"].name == "虹桥临空经济园区"
+    assert ix["临空地区"].name == "虹桥临空经济示范区"
+
+
+# ----------------------------------------------------------------------------- derivations
+def test_derived_rows_name_their_derivation(gaz):
+    rows = gaz.set_index("name")
+    hua = rows.loc["华东政法大学长宁校区"]
+    assert hua["source"].startswith("derived: 万航渡路1575号") and "Amap" in hua["source"]
+    assert hua["precision_m"] >= 300  # a campus, not its gate
+    tongren = rows.loc["同仁医院"]
+    assert "interpolated" in tongren["source"] and tongren["precision_m"] >= 300
+    market = rows.loc["美天安顺菜场"]
+    assert market["source"].startswith("derived: on 安顺路")
+    assert market["precision_m"] == rows.loc["安顺路"]["precision_m"]  # the road's, not twice it
+    assert rows.loc["东航K1-01地块"]["source"] == "estimate"  # anchored on an estimate stays one
+
+
+def test_long_roads_keep_their_far_ends(gaz):
+    rows = gaz.set_index("name")
+    road = rows.loc["虹桥路"].geometry
+    assert road.distance(Point(121.3823, 31.2030)) < 0.002  # 虹桥路1889弄, 3 km west of the OSM box
+
+
+def test_curated_and_estimated_rows_pass_the_self_check(gaz, builder):
+    check = _module("gazetteer_check", REPO / "bench" / "gazetteer_check.py")
+    curated = pd.read_csv(builder.SOURCES / "curated_places.csv", dtype=str, keep_default_na=False)
+    findings = check.check_rows(gaz, curated, builder)
+    assert findings
+    flagged = [f for f in findings if f.flagged]
+    assert not flagged, flagged
+
+
+def test_check_flags_a_precision_the_evidence_denies(gaz, builder):
+    check = _module("gazetteer_check", REPO / "bench" / "gazetteer_check.py")
+    fake = gaz[gaz["name"] == "长宁区"].copy()
+    extra = gaz[gaz["name"] == "中山公园站"].copy()
+    park = gaz[gaz["name"] == "中山公园"].copy()
+    park["geometry"] = [Point(121.38, 31.21)]  # 3 km off its station
+    park["precision_m"] = 300.0
+    curated = pd.DataFrame({"name": ["中山公园"], "evidence": [""]})
+    findings = check.check_rows(pd.concat([fake, extra, park]), curated, builder)
+    assert any(f.flagged and f.evidence == "station:中山公园站" for f in findings)
+
+
+# ----------------------------------------------------------------------------- resolution
+def _mention(name, type_="other"):
+    return Mention(doc="a.txt", line=1, start=0, end=len(name), surface=name, name=name, type=type_,
+                   year=2022, mode="review", status="mentioned", status_cue="", sentence=name,
+                   in_changning=True, section="", locators=[])
+
+
+def test_new_rows_resolve():
+    got = {e.name: e for e in resolve_entities([_mention("美天安顺菜场", "market"),
+                                                _mention("新华社区地块学校", "campus"),
+                                                _mention("东航K1-01地块", "plot")], district_fallback=False)}
+    assert got["美天安顺菜场"].geocoder == "gazetteer"
+    assert got["新华社区地块学校"].precision == "subdistrict"
+    assert got["东航K1-01地块"].coord_source == "estimate" and got["东航K1-01地块"].precision == "area"
