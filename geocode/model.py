@@ -8,7 +8,7 @@ resolved to a geometry with an honest precision.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -109,7 +109,12 @@ class Mention:
 
     def to_record(self) -> dict[str, Any]:
         """The mention as a JSON-ready dict (one line of ``mentions.jsonl``)."""
-        return asdict(self)
+        record = {name: getattr(self, name) for name in _MENTION_FIELDS}
+        record["locators"] = list(self.locators)
+        return record
+
+
+_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
 
 
 @dataclass

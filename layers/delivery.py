@@ -311,19 +311,31 @@ def delivery_from_timeline(
     rows["eff_year"] = rows["year"].astype("Int64").fillna(doc_year.astype("Int64"))
     has_period_col = "period" in rows.columns
 
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for row in rows.to_dict("records"):
+        row["eff_year"] = _int_or_none(row["eff_year"])
+        row["line"] = _int_or_none(row["line"])
+        by_entity.setdefault(str(row["entity_id"]), []).append(row)
+
+    def order(row: dict[str, Any]) -> tuple:
+        # as a stable sort by (eff_year, doc_date, line) with missing values last
+        year, date, line = row["eff_year"], row["doc_date"], row["line"]
+        return (year is None, year or 0, date is None, date or dt.date.min, line is None, line or 0)
+
     records: list[dict[str, Any]] = []
-    for eid, group in rows.groupby("entity_id", sort=True):
-        promises = group[(group["mode"] == "plan") & group["status"].isin(PROMISE_STATUSES)]
-        if promises.empty:
-            continue
-        promises = promises.sort_values(
-            ["eff_year", "doc_date", "line"], kind="mergesort", na_position="last"
+    for eid in sorted(by_entity):
+        group = by_entity[eid]
+        promises = sorted(
+            (r for r in group if r["mode"] == "plan" and r["status"] in PROMISE_STATUSES),
+            key=order,
         )
-        p = promises.iloc[0]
+        if not promises:
+            continue
+        p = promises[0]
         promise_year = int(p["eff_year"])
         period = _parse_period(p["period"]) if has_period_col else None
         if period is None:
-            period = _parse_period(periods.get((str(p["doc"]), _int_or_none(p["line"]) or 0,
+            period = _parse_period(periods.get((str(p["doc"]), p["line"] or 0,
                                                 str(p["evidence"]))))
         if period is not None:
             due_year = period[1]
@@ -332,27 +344,28 @@ def delivery_from_timeline(
         else:
             due_year = promise_year
 
-        later = group[group["doc_date"] > p["doc_date"]].sort_values(
-            ["eff_year", "doc_date", "line"], kind="mergesort", na_position="last"
-        )
-        evidence = later[(later["mode"] != "plan") & (later["eff_year"] >= promise_year)]
-        done = evidence[evidence["status"].isin(DONE_STATUSES)]
-        work = evidence[evidence["status"].isin(WORK_STATUSES)]
+        later = sorted((r for r in group if r["doc_date"] > p["doc_date"]), key=order)
+        evidence = [
+            r for r in later
+            if r["mode"] != "plan" and r["eff_year"] is not None and r["eff_year"] >= promise_year
+        ]
+        done = [r for r in evidence if r["status"] in DONE_STATUSES]
+        work = [r for r in evidence if r["status"] in WORK_STATUSES]
         no_later_doc = newest is None or newest <= p["doc_date"]
         due_passed = not no_later_doc and newest.year > due_year
-        if not done.empty:
-            cls, shown = "delivered", done.iloc[0]
-        elif not work.empty:
-            cls, shown = "in_progress", work.iloc[0]
+        if done:
+            cls, shown = "delivered", done[0]
+        elif work:
+            cls, shown = "in_progress", work[0]
         elif not due_passed:
-            cls, shown = "not_yet_due", (later.iloc[0] if len(later) else None)
-        elif later.empty:
+            cls, shown = "not_yet_due", (later[0] if later else None)
+        elif not later:
             cls, shown = "no_later_report", None
         else:
-            cls, shown = "mentioned_later", later.iloc[0]
+            cls, shown = "mentioned_later", later[0]
 
-        done_year = int(done.iloc[0]["eff_year"]) if not done.empty else None
-        first_work = int(work["eff_year"].min()) if not work.empty else None
+        done_year = int(done[0]["eff_year"]) if done else None
+        first_work = min(int(r["eff_year"]) for r in work) if work else None
         records.append(
             {
                 "entity_id": str(eid),
@@ -362,18 +375,18 @@ def delivery_from_timeline(
                 "precision": where.get(str(eid), ("", "", ""))[2],
                 "promise_year": promise_year,
                 "promise_doc": str(p["doc"]),
-                "promise_line": _int_or_none(p["line"]),
+                "promise_line": p["line"],
                 "promise_status": str(p["status"]),
                 "promise_sentence": str(p["evidence"]),
                 "period": f"{period[0]}-{period[1]}" if period else "",
                 "due_year": due_year,
                 "first_work_year": first_work,
                 "done_year": done_year,
-                "done_status": str(done.iloc[0]["status"]) if not done.empty else "",
+                "done_status": str(done[0]["status"]) if done else "",
                 "delivery_status": str(shown["status"]) if shown is not None else "",
                 "delivery_sentence": str(shown["evidence"]) if shown is not None else "",
                 "delivery_doc": str(shown["doc"]) if shown is not None else "",
-                "delivery_line": _int_or_none(shown["line"]) if shown is not None else None,
+                "delivery_line": shown["line"] if shown is not None else None,
                 "later_mentions": len(later),
                 "lag_years": done_year - promise_year if done_year is not None else None,
                 "late_years": done_year - due_year if done_year is not None else None,
