@@ -49,6 +49,8 @@ BELT_PHRASES: dict[str, re.Pattern[str]] = {
     "yanan_hongqiao": re.compile(r"延安西路[-－—–~～]+虹桥路|时尚文化集聚带"),
 }
 
+#: (id of the phrase table, text) -> phrases found: sentences and headings repeat per mention.
+_FOUND: dict[tuple[int, str], list[tuple[str, int, int]]] = {}
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
 _TOPIC_END = "，,"
 
@@ -68,8 +70,17 @@ def find_phrases(text: str, phrases: dict[str, re.Pattern[str]]) -> list[tuple[s
     list of (key, start, end)
         Sorted by start, then key.
     """
-    found = [(key, m.start(), m.end()) for key, rx in phrases.items() for m in rx.finditer(text)]
-    return sorted(found, key=lambda t: (t[1], t[0]))
+    cache_key = (id(phrases), text)
+    found = _FOUND.get(cache_key)
+    if found is None:
+        found = sorted(
+            ((key, m.start(), m.end()) for key, rx in phrases.items() for m in rx.finditer(text)),
+            key=lambda t: (t[1], t[0]),
+        )
+        if len(_FOUND) > 100_000:
+            _FOUND.clear()
+        _FOUND[cache_key] = found
+    return list(found)
 
 
 def _clauses(sentence: str) -> list[tuple[int, int]]:
@@ -102,18 +113,18 @@ def _stated(
     if by_name and (not single or len(by_name) == 1):
         return by_name, "name"
     sentence = mention.sentence or ""
-    own = _spans_of(sentence, mention.surface)
-    blocked = [
-        span
-        for other in set(others)
-        if other and other != mention.surface and other not in mention.surface
-        for span in _spans_of(sentence, other)
-    ]
-    occurrences = [
-        (k, s, e)
-        for k, s, e in find_phrases(sentence, phrases)
-        if not any(bs <= s and e <= be for bs, be in blocked)
-    ]
+    occurrences = find_phrases(sentence, phrases)
+    own = _spans_of(sentence, mention.surface) if occurrences else []
+    if occurrences:  # most sentences name no zone or belt: skip the span work
+        blocked = [
+            span
+            for other in set(others)
+            if other and other != mention.surface and other not in mention.surface
+            for span in _spans_of(sentence, other)
+        ]
+        occurrences = [
+            (k, s, e) for k, s, e in occurrences if not any(bs <= s and e <= be for bs, be in blocked)
+        ]
     for cs, ce in _clauses(sentence):
         if not any(cs <= s < ce for s, _ in own):
             continue
