@@ -33,7 +33,17 @@ PLAN = [
     "开工建设{a}，推进{b}项目前期工作。",
     "完成{a}贯通工程，开放{b}滨水空间。",
 ]
-FILLER = "坚持稳中求进工作总基调，统筹发展和安全，扎实推进各项工作，不断增强人民群众的获得感和幸福感。"
+#: sentences naming no place: real reports name about one site per 200 characters
+FILLERS = [
+    "坚持稳中求进工作总基调，统筹发展和安全，扎实推进各项工作，不断增强人民群众的获得感和幸福感。",
+    "全面落实减税降费政策，帮助市场主体纾困解难，区级一般公共预算收入保持稳定增长。",
+    "深化政务服务改革，推行一网通办和一网统管，企业和群众办事更加便捷高效。",
+    "加强基层社会治理，完善居民区议事协商机制，社区志愿服务队伍不断壮大。",
+    "推进教育优质均衡发展，深化医教结合，提升公共卫生应急管理能力。",
+    "健全养老服务体系，扩大长护险服务覆盖面，持续开展助餐助浴等为老服务。",
+    "强化安全生产责任落实，开展隐患排查整治，守牢城市运行安全底线。",
+    "加快数字化转型，培育在线新经济企业，推动人工智能与实体经济深度融合。",
+]
 
 
 def _names() -> list[str]:
@@ -63,10 +73,9 @@ def make_document(rng: random.Random, names: list[str], year: int, size_kb: int)
             body.append(f"二、{year}年主要任务")
             plan_started = True
         templates = PLAN if plan_started else REVIEW
-        paragraph = "".join(
-            rng.choice(templates).format(a=rng.choice(names), b=rng.choice(names))
-            for _ in range(rng.randint(2, 5))
-        ) + FILLER
+        paragraph = rng.choice(templates).format(
+            a=rng.choice(names), b=rng.choice(names)
+        ) + "".join(rng.sample(FILLERS, 3))
         body.append(paragraph)
         size += len(paragraph.encode()) + 1
     return "\n".join(head + body) + "\n"
