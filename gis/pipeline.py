@@ -158,6 +158,15 @@ def extract_documents(
     results: dict[Path, dict[str, Any]] = {}
     seen: dict[str, str] = {}
     for path in paths:
+        size_mb = path.stat().st_size / 1e6 if path.exists() else 0.0
+        if size_mb > settings.max_document_mb:
+            results[path] = {"record": {
+                "name": path.name, "skipped": True,
+                "reason": f"{path.name!r} is {size_mb:.0f} MB, more than the "
+                f"{settings.max_document_mb:.0f} MB a document may have "
+                "(settings.max_document_mb); split it into parts",
+            }, "mentions": []}
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:

@@ -37,6 +37,9 @@ line_clip_buffer_m : float
     many metres (their stretch in Changning), in the project layer.
 geojson_precision : int
     Decimal places of coordinates in GeoJSON output (7 is about 1 cm).
+max_document_mb : float
+    Documents larger than this are skipped with a reason (split them first):
+    memory stays bounded by the largest document read.
 log_level : str
     Default logging level of the command line.
 """
@@ -69,4 +72,5 @@ belt_buffer_m: dict[str, float] = {
 }
 line_clip_buffer_m: float = 300.0
 geojson_precision: int = 7
+max_document_mb: float = 20.0
 log_level: str = "INFO"

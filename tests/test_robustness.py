@@ -58,6 +58,22 @@ def test_one_megabyte_line_is_read(tmp_path):
     assert len(doc.text) > 300_000 and doc.sentences
 
 
+def test_a_50_mb_text_is_skipped_with_a_reason_and_the_rest_builds(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "r.txt").write_text(REPORT, encoding="utf-8")
+    line = "推进某某地块建设，完善周边配套设施。\n".encode()
+    with open(docs / "huge.txt", "wb") as fh:
+        for _ in range(50_000_000 // len(line) + 1):
+            fh.write(line)
+    out = tmp_path / "out"
+    assert main(["-q", "layers", str(docs), "--out", str(out)]) == 1
+    report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
+    skipped = {d["name"]: d["reason"] for d in report["documents"] if d["skipped"]}
+    assert list(skipped) == ["huge.txt"] and "split it" in skipped["huge.txt"]
+    assert report["counts"]["documents_read"] == 1
+
+
 def test_no_network_is_touched_without_online(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"network access attempted: {args!r}")
