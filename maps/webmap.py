@@ -6,6 +6,18 @@ project, its status by year, its timeline) and planmap's own script
 builds popups on click and adds the year slider, grouped layer control,
 legend, name search, language toggle and GCJ-02 switch for Amap tiles.
 
+Two views share the features: *status by year* (the slider) and, when the
+layers carry a delivery table (``ProjectLayers.delivery``), *promises*: each
+promised project coloured by its delivery class (``palette.DELIVERY_CLASSES``),
+projects without a promise greyed, and a popup with the promise and the
+delivery sentences side by side.
+
+Readability on real documents: coarse polygons (a subdistrict, a whole
+area) are drawn as thin dashed outlines without fill, clickable on the
+outline only, at the back; approximate points get a faint halo capped at
+``HALO_CAP_M``; the parts of lines outside the district are drawn faint and
+cannot be clicked.
+
 Every text that comes from a document (names, sentences, file names, sources)
 is escaped with :func:`html.escape` here, before it reaches the page.
 """
@@ -25,6 +37,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 from branca.element import Element, MacroElement
+from shapely import union_all
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -43,6 +56,12 @@ FIRST_YEAR = 2016
 
 #: Reference layers drawn, in this order, when present.
 REFERENCE_KEYS = ("district", "subdistricts", "metro_stations", "creek")
+
+#: Largest radius (m) of the halo drawn around an approximate point; the popup gives the real figure.
+HALO_CAP_M = 600
+
+#: A line's part farther than this (m, roughly) outside the district is drawn faint.
+DISTRICT_MARGIN_M = 60.0
 
 #: Interface text: key -> (Chinese, English). ``{x}`` marks a value filled in by the script.
 MAP_TEXT: dict[str, tuple[str, str]] = {
@@ -67,9 +86,35 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "outside": ("区外/未分区", "Outside the zones"),
     "legend": ("项目状态", "Project status"),
     "halo_note": (
-        "虚线光晕/虚线轮廓:位置近似(道路/街道/片区级)",
-        "Dashed halo or outline: approximate position (road, subdistrict or area level)",
+        "虚线光晕/虚线轮廓:位置近似(道路/街道/片区级;光晕最大{m}米,实际误差见弹窗)",
+        "Dashed halo or outline: approximate position (road, subdistrict or area level; "
+        "halos capped at {m} m, the popup gives the real figure)",
     ),
+    "outside_note": ("区界外的线段淡显", "Line parts outside the district are faint"),
+    "view": ("视图", "View"),
+    "view_status": ("按年份看状态", "Status by year"),
+    "view_promises": ("承诺兑现", "Promises"),
+    "view_all_years": ("承诺视图不按年份筛选", "The promises view shows every year"),
+    "legend_promises": ("承诺兑现情况", "Promise delivery"),
+    "no_promise": ("无承诺(灰显)", "No promise (grey)"),
+    "unlocated_promises": (
+        "另有{n}项承诺未能定位,不在图上", "{n} more promises could not be located and are not on the map",
+    ),
+    "promise": ("承诺", "Promise"),
+    "delivery": ("兑现", "Delivery"),
+    "delivery_class": ("承诺兑现", "Promise delivery"),
+    "promised_in": ("{y}年承诺", "promised for {y}"),
+    "period": ("规划期{p}", "plan period {p}"),
+    "due_by": ("应于{y}年完成", "due in {y}"),
+    "done_in": ("{y}年完成", "done in {y}"),
+    "work_in": ("{y}年报告开工/在建", "work reported in {y}"),
+    "lag": ("承诺后{n}年兑现", "{n} years after the promise"),
+    "late": ("逾期{n}年", "{n} years late"),
+    "early": ("提前{n}年", "{n} years early"),
+    "on_time": ("按期", "on time"),
+    "later_mentions": ("后续提及{n}次", "{n} later mentions"),
+    "no_later": ("之后的文件未再提及", "No later document mentions it"),
+    "same_outline": ("同一范围内还有:", "Also drawn with this outline:"),
     "search": ("搜索项目名称…", "Search a project name…"),
     "no_match": ("无匹配项目", "No matching project"),
     "lang_button": ("EN", "中文"),
@@ -158,6 +203,102 @@ def _status_by_year(text: Any, row_id: str) -> dict[str, str]:
     return {str(int(year)): _esc(status) for year, status in value.items()}
 
 
+def _doc_label(doc: str, titles: Mapping[str, str]) -> str:
+    """``《title》file`` (escaped), or the escaped file name when the title is unknown."""
+    title = titles.get(doc, "")
+    return _esc(f"《{title}》{doc}" if title else doc)
+
+
+def _int(value: Any) -> int | None:
+    """An int, or ``None`` for a missing value (NaN, NA, None, '')."""
+    if value is None or value is pd.NA or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else int(number)
+
+
+def _delivery_records(
+    delivery: pd.DataFrame, drawn: set[str], doc_id: Any
+) -> tuple[dict[str, dict[str, Any]], int]:
+    """Delivery rows of the drawn projects, keyed by escaped entity id, and how many are not drawn.
+
+    Keys of each row: ``c`` class, ``py`` promise year, ``dy`` due year, ``pe``
+    period, ``pd``/``pl``/``ps`` promise document index/line/sentence, ``fw``
+    first work year, ``dn`` done year, ``lag``, ``late``, ``lm`` later
+    mentions, ``dd``/``dl``/``dx`` delivery document index/line/sentence.
+    """
+    missing = [c for c in ("entity_id", "delivery_class", "promise_year", "promise_sentence")
+               if c not in delivery.columns]
+    if missing:
+        raise ExportError(
+            f"cannot draw the promises view: the delivery table lacks {missing!r}; "
+            "build it with layers.delivery.delivery_from_timeline (see DELIVERY_COLUMNS)"
+        )
+    out: dict[str, dict[str, Any]] = {}
+    not_drawn = 0
+    for row in delivery.to_dict("records"):
+        ident = _esc(row["entity_id"])
+        if ident not in drawn:
+            not_drawn += 1
+            continue
+        klass = _esc(row["delivery_class"])
+        if klass not in palette.DELIVERY_CLASSES:
+            raise ExportError(
+                f"delivery row {row['entity_id']!r}: class {row['delivery_class']!r} is not one of "
+                f"{sorted(palette.DELIVERY_CLASSES)!r}"
+            )
+        delivery_doc = row.get("delivery_doc")
+        has_delivery = isinstance(delivery_doc, str) and delivery_doc != ""
+        out[ident] = {
+            "c": klass,
+            "py": _int(row.get("promise_year")),
+            "dy": _int(row.get("due_year")),
+            "pe": _esc(row.get("period")),
+            "pd": doc_id(str(row.get("promise_doc") or "")),
+            "pl": _int(row.get("promise_line")),
+            "ps": _esc(row.get("promise_sentence")),
+            "fw": _int(row.get("first_work_year")),
+            "dn": _int(row.get("done_year")),
+            "lag": _int(row.get("lag_years")),
+            "late": _int(row.get("late_years")),
+            "lm": _int(row.get("later_mentions")),
+            "dd": doc_id(delivery_doc) if has_delivery else None,
+            "dl": _int(row.get("delivery_line")) if has_delivery else None,
+            "dx": _esc(row.get("delivery_sentence")) if has_delivery else "",
+        }
+    return out, not_drawn
+
+
+def _district_area(reference: Mapping[str, gpd.GeoDataFrame]) -> BaseGeometry | None:
+    """The district outline grown by ``DISTRICT_MARGIN_M`` (WGS84), or ``None`` without one."""
+    district = reference.get("district")
+    if district is None or not len(district):
+        return None
+    if district.crs is not None and not district.crs.equals("EPSG:4326"):
+        district = district.to_crs("EPSG:4326")
+    metric = gpd.GeoSeries([district.union_all()], crs="EPSG:4326").to_crs(32651)
+    return metric.buffer(DISTRICT_MARGIN_M).to_crs("EPSG:4326").iloc[0]
+
+
+def _split_line(geom: BaseGeometry, area: BaseGeometry | None) -> tuple[BaseGeometry, BaseGeometry | None]:
+    """A line's part inside ``area`` (drawn) and outside it (drawn faint, ``None`` if nothing)."""
+    if area is None or "Line" not in geom.geom_type or area.contains(geom):
+        return geom, None
+    inside = geom.intersection(area)
+    if inside.is_empty or ("Line" not in inside.geom_type and inside.geom_type != "GeometryCollection"):
+        return geom, None  # nothing (or only points) inside: a line of elsewhere, drawn whole
+    if inside.geom_type == "GeometryCollection":
+        parts = [g for g in inside.geoms if "Line" in g.geom_type]
+        if not parts:
+            return geom, None
+        inside = union_all(parts)
+    outside = geom.difference(area)
+    return inside, (None if outside.is_empty else outside)
+
+
 def _draw_rank(record: dict[str, Any]) -> tuple[int, float]:
     """Sort key: big, coarse areas first (drawn at the back), points last (on top)."""
     kind = record["geom"]["type"]
@@ -189,7 +330,8 @@ def map_data(
     Parameters
     ----------
     layers : ProjectLayers
-        Projects, timeline, zones and belts.
+        Projects, timeline, zones and belts; ``delivery`` (when not ``None``)
+        feeds the promises view.
     reference : mapping of str to GeoDataFrame, optional
         Reference layers keyed as in :func:`layers.reference.reference_layers`
         (only ``district``, ``subdistricts``, ``metro_stations`` and ``creek``
@@ -198,12 +340,16 @@ def map_data(
     Returns
     -------
     dict
-        JSON-ready; every text value is HTML-escaped.
+        JSON-ready; every text value is HTML-escaped. ``delivery`` maps the id of
+        each drawn promised project to its promise and delivery (``None`` when
+        the layers have no delivery table); ``delivery_not_drawn`` counts the
+        promised entities without a geometry.
 
     Raises
     ------
     ExportError
-        When a required column is missing or ``status_by_year`` is not JSON.
+        When a required column is missing, ``status_by_year`` is not JSON or a
+        delivery class is unknown.
     """
     _check(layers)
     if reference is None:
@@ -217,26 +363,36 @@ def map_data(
     titles = {str(d.get("name", "")): str(d.get("title") or "") for d in layers.documents or []}
     docs: list[str] = []
     doc_index: dict[str, int] = {}
+
+    def doc_id(doc: str) -> int:
+        if doc not in doc_index:
+            doc_index[doc] = len(docs)
+            docs.append(_doc_label(doc, titles))
+        return doc_index[doc]
+
     timeline: dict[str, list[list[Any]]] = {}
     tl = layers.timeline
     if len(tl):
         tl = tl.sort_values(["entity_id", "year", "doc", "line"], kind="stable")
         for row in tl.itertuples(index=False):
             doc = str(row.doc)
-            if doc not in doc_index:
-                doc_index[doc] = len(docs)
-                title = titles.get(doc, "")
-                docs.append(_esc(f"《{title}》{doc}" if title else doc))
             line = "" if pd.isna(row.line) else int(row.line)
             timeline.setdefault(_esc(row.entity_id), []).append(
-                [int(row.year), _esc(row.status), doc_index[doc], line, _esc(row.evidence)]
+                [int(row.year), _esc(row.status), doc_id(doc), line, _esc(row.evidence)]
             )
 
+    area = _district_area(reference)
     records: list[dict[str, Any]] = []
     years: set[int] = set()
     skipped = 0
+    faint = 0
+    outlines: dict[bytes, list[dict[str, Any]]] = {}
     for row in projects.itertuples(index=False):
-        geom = _geometry(row.geometry)
+        if row.geometry is None or row.geometry.is_empty:
+            skipped += 1
+            continue
+        drawn, outside = _split_line(row.geometry, area)
+        geom = _geometry(drawn)
         if geom is None:
             skipped += 1
             continue
@@ -259,8 +415,25 @@ def map_data(
             "y": by_year,
             "geom": geom,
         })
+        if outside is not None:
+            records[-1]["go"] = _geometry(outside)
+            faint += 1
+        if "Polygon" in geom["type"] and records[-1]["p"] in palette.COARSE_PRECISIONS:
+            outlines.setdefault(row.geometry.normalize().wkb, []).append(records[-1])
     if skipped:
         log.info("map: %d projects without geometry are not drawn", skipped)
+    if faint:
+        log.info("map: %d lines leave the district; their outside parts are drawn faint", faint)
+    shared = [group for group in outlines.values() if len(group) > 1]
+    for k, group in enumerate(shared):
+        for rec in group:
+            rec["k"] = k
+    delivery: dict[str, dict[str, Any]] | None = None
+    not_drawn = 0
+    if layers.delivery is not None:
+        delivery, not_drawn = _delivery_records(layers.delivery, {r["i"] for r in records}, doc_id)
+        log.info("map: promises view with %d promised projects (%d promised ones are not located)",
+                 len(delivery), not_drawn)
     # draw order: coarse areas at the back, then areas, lines, points on top (clickable)
     records.sort(key=_draw_rank)
 
@@ -284,6 +457,7 @@ def map_data(
             "belts": labels(palette.BELTS),
             "precisions": labels(palette.PRECISIONS),
             "types": labels(palette.TYPES),
+            "delivery": labels(palette.DELIVERY_CLASSES),
         },
         "coarse": sorted(palette.COARSE_PRECISIONS),
         "outside": palette.OUTSIDE_ZONE,
@@ -294,6 +468,9 @@ def map_data(
         "projects": records,
         "timeline": timeline,
         "docs": docs,
+        "delivery": delivery,
+        "delivery_not_drawn": not_drawn,
+        "halo_cap_m": HALO_CAP_M,
         "tiles": _TILES,
         "collapsed_layers": False,
     }
@@ -377,7 +554,8 @@ def map_from_layers(
     folium.Map
         Ready for :func:`save_map`. In the page, ``window.planmap`` exposes
         ``setYear(y)``, ``drawnCount()``, ``countsByStatus()``, ``search(q)``,
-        ``focus(id)``, ``setLanguage(lang)``, ``setDatum(d)`` and more.
+        ``focus(id)``, ``setLanguage(lang)``, ``setDatum(d)``, ``setView(v)``
+        (``"status"`` or ``"promises"``), ``countsByClass()`` and more.
 
     Raises
     ------

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import shutil
+from html import escape as html_escape
 
 import pytest
 from map_fixtures import XSS_EVIDENCE, XSS_NAME, synthetic_layers
@@ -166,3 +167,71 @@ def test_points_are_drawn_last_so_they_stay_clickable(layers):
     kinds = [p["geom"]["type"] for p in map_data(layers, reference={})["projects"]]
     ranks = [0 if "Polygon" in k else 1 if "Line" in k else 2 for k in kinds]
     assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == 2
+
+
+def test_promises_are_keyed_by_drawn_project_with_escaped_sentences(layers):
+    from map_fixtures import UNLOCATED_ID, XSS_DELIVERY, XSS_PROMISE
+
+    data = map_data(layers, reference={})
+    drawn = {p["i"] for p in data["projects"]}
+    table = layers.delivery
+    assert set(data["delivery"]) == set(table.entity_id) - {UNLOCATED_ID}
+    assert set(data["delivery"]) <= drawn
+    assert data["delivery_not_drawn"] == 1
+    assert data["labels"]["delivery"]["delivered"] == list(palette.DELIVERY_CLASSES["delivered"])
+    park = data["delivery"][layers.projects.loc[layers.projects.name == "中山公园改造", "id"].iloc[0]]
+    assert park["c"] == "delivered" and (park["py"], park["dy"], park["dn"], park["lag"], park["late"]) == (
+        2018, 2018, 2023, 5, 5)
+    assert park["ps"] == html_escape(XSS_PROMISE) and park["dx"] == html_escape(XSS_DELIVERY)
+    assert "<" not in park["ps"] + park["dx"]
+    assert data["docs"][park["pd"]] == "《2018年报告》doc_2018.txt" and park["pl"] == 10
+    assert data["docs"][park["dd"]] == "《2023年报告》doc_2023.txt" and park["dl"] == 12
+    due = data["delivery"][layers.projects.loc[layers.projects.name == "新泾港河道整治", "id"].iloc[0]]
+    assert due["c"] == "not_yet_due" and due["dn"] is None and due["dd"] is None and due["dx"] == ""
+    assert due["pe"] == "2021-2025" and due["dy"] == 2025
+
+
+def test_no_delivery_table_means_no_promises_view(tmp_path):
+    layers = synthetic_layers(4, delivery=False)
+    data = map_data(layers, reference={})
+    assert data["delivery"] is None and data["delivery_not_drawn"] == 0
+    html = save_map(map_from_layers(layers, offline=True, reference={}), tmp_path / "m.html").read_text("utf-8")
+    assert _blob(html)["delivery"] is None
+
+
+def test_unknown_delivery_class_is_named():
+    layers = synthetic_layers(0)
+    layers.delivery.loc[0, "delivery_class"] = "forgotten"
+    with pytest.raises(ExportError, match="'forgotten'"):
+        map_data(layers, reference={})
+
+
+def test_line_parts_outside_the_district_are_split_off(layers):
+    from shapely.geometry import LineString, shape
+
+    from layers.reference import reference_layers
+
+    reference = reference_layers()
+    district = reference["district"].union_all()
+    crossing = synthetic_layers(0)
+    row = crossing.projects.name == "新泾港河道整治"
+    west = district.bounds[0]
+    lat = district.representative_point().y
+    crossing.projects.loc[row, "geometry"] = LineString([(west - 0.03, lat), (west + 0.04, lat)])
+    rec = next(p for p in map_data(crossing, reference=reference)["projects"] if p["n"] == "新泾港河道整治")
+    inside, outside = shape(rec["geom"]), shape(rec["go"])
+    assert inside.length > 0 and outside.length > 0.02
+    assert district.buffer(0.002).contains(inside)
+    assert not any("go" in p for p in map_data(crossing, reference={})["projects"])
+
+
+def test_coarse_outlines_drawn_twice_share_a_key():
+    layers = synthetic_layers(0)
+    area = layers.zones.loc[layers.zones.zone == "west", "geometry"].iloc[0]
+    for name in ("临空园区六期", "天山路街道片区更新"):
+        row = layers.projects.name == name
+        layers.projects.loc[row, "geometry"] = area
+        layers.projects.loc[row, "precision"] = "area"
+    recs = [p for p in map_data(layers, reference={})["projects"] if "k" in p]
+    assert sorted(p["n"] for p in recs) == ["临空园区六期", "天山路街道片区更新"]
+    assert recs[0]["k"] == recs[1]["k"]

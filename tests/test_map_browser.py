@@ -12,8 +12,9 @@ from pathlib import Path
 
 import prcoords
 import pytest
-from map_fixtures import XSS_EVIDENCE, XSS_NAME, synthetic_layers
+from map_fixtures import XSS_DELIVERY, XSS_EVIDENCE, XSS_NAME, XSS_PROMISE, synthetic_layers
 
+from maps.palette import DELIVERY_CLASSES, STATUSES
 from maps.webmap import map_from_layers, save_map
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -282,5 +283,111 @@ def test_empty_map_without_reference_still_opens(browser, tmp_path):
     s.page.wait_for_function("window.planmap && window.planmap.ready", timeout=15000)
     assert s.js("planmap.drawnCount()") == 0
     assert s.js("planmap.years") == [2016, 2016]
+    assert s.errors == [] and s.outside == []
+    context.close()
+
+
+def expected_classes(layers) -> dict[str, int]:
+    """Delivery class -> drawn projects, from the delivery table; ``none``: drawn, never promised."""
+    drawn = set(layers.projects.id)
+    promised = layers.delivery[layers.delivery.entity_id.isin(drawn)]
+    out = {str(k): int(v) for k, v in promised.delivery_class.value_counts().items()}
+    out["none"] = len(drawn - set(promised.entity_id))
+    return out
+
+
+def test_promises_view_colours_by_delivery_class_and_counts_the_table(session, layers):
+    s = session
+    assert s.js("planmap.hasPromises") is True
+    s.page.click(".pm-view button[data-view='promises']")
+    assert s.js("planmap.view()") == "promises"
+    want = expected_classes(layers)
+    assert len(want) == len(DELIVERY_CLASSES) + 1  # every class and the unpromised ones are on the map
+    assert s.js("planmap.countsByClass()") == want
+    rows = s.page.locator(".pm-legend-row")
+    legend = {rows.nth(i).get_attribute("data-class"): int(rows.nth(i).locator(".pm-count").inner_text())
+              for i in range(rows.count())}
+    assert legend == want
+    assert "另有1项承诺未能定位" in s.page.inner_text(".pm-legend")
+    promised = dict(zip(layers.delivery.entity_id, layers.delivery.delivery_class, strict=True))
+    for ident in layers.projects.id:
+        got = s.js("id => planmap.colorOf(id)", ident)
+        if ident in promised:
+            assert got["color"] == DELIVERY_CLASSES[promised[ident]][2] and not got["muted"], ident
+        else:
+            assert got["muted"] and got["color"] not in {c for *_, c in DELIVERY_CLASSES.values()}, ident
+    assert s.js("planmap.drawnCount()") == len(layers.projects)  # greyed, not hidden
+    assert s.page.is_disabled(".pm-year-slider")
+    s.page.screenshot(path=str(ARTIFACTS / "map_promises.png"))
+
+    s.page.click(".pm-view button[data-view='status']")
+    year = s.js("planmap.year()")
+    assert s.js("planmap.countsByStatus()") == expected_counts(layers, year)
+    park = project_id(layers, "中山公园改造")
+    assert s.js("id => planmap.colorOf(id)", park) == {"color": STATUSES["completed"][2], "muted": False,
+                                                        "kind": "point"}
+    assert not s.page.is_disabled(".pm-year-slider")
+    assert s.errors == []
+
+
+def test_promise_popup_shows_both_sentences_side_by_side_escaped(session, layers):
+    s = session
+    s.js("planmap.setView('promises')")
+    click_feature(s, project_id(layers, "中山公园改造"))
+    popup = s.page.locator(".leaflet-popup-content")
+    promise = popup.locator(".pm-pd-promise").inner_text()
+    delivery = popup.locator(".pm-pd-delivery").inner_text()
+    assert XSS_PROMISE in promise and XSS_DELIVERY in delivery  # shown as text, tags and all
+    assert "2018年承诺" in promise and "应于2018年完成" in promise
+    assert "《2018年报告》doc_2018.txt · 第10行" in promise
+    for part in ("已兑现", "2023年完成", "承诺后5年兑现", "逾期5年", "《2023年报告》doc_2023.txt · 第12行"):
+        assert part in delivery
+    boxes = [popup.locator(sel).bounding_box() for sel in (".pm-pd-promise", ".pm-pd-delivery")]
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] and abs(boxes[0]["y"] - boxes[1]["y"]) < 2
+    assert popup.locator("script, img").count() == 0
+    assert popup.locator(".pm-evidence *").count() == 0
+    assert s.js("window.__pwned === undefined") and s.dialogs == []
+    s.page.screenshot(path=str(ARTIFACTS / "map_promise_popup.png"))
+    silent = s.js("id => planmap.popupHtml(id)", project_id(layers, XSS_NAME))
+    assert "无后续报告" in silent and "之后的文件未再提及" in silent
+    s.js("planmap.setView('status')")
+    assert "pm-pd" not in s.js("id => planmap.popupHtml(id)", project_id(layers, "中山公园改造"))
+    assert s.errors == [] and s.outside == []
+
+
+def test_coarse_outline_is_clickable_on_its_edge_only(session, layers):
+    s = session
+    outline = layers.projects[(layers.projects.precision == "area")
+                              & layers.projects.geometry.geom_type.eq("Polygon")].iloc[0]
+    minx, miny, maxx, maxy = outline.geometry.bounds
+    s.js("b => { planmap.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {animate: false, padding: [150, 150]}); }",
+         [minx, miny, maxx, maxy])
+
+    def click(lon, lat):
+        x, y = s.js("([lat, lng]) => { const p = planmap.map.latLngToContainerPoint([lat, lng]);"
+                    " const r = planmap.map.getContainer().getBoundingClientRect();"
+                    " return [p.x + r.left, p.y + r.top]; }", [lat, lon])
+        s.page.mouse.click(x, y)
+        s.page.wait_for_timeout(100)
+        return s.js("(() => { const e = document.querySelector('.leaflet-popup-content .pm-popup');"
+                    " return e ? e.getAttribute('data-id') : null; })()")
+
+    assert s.js("id => planmap.colorOf(id).kind", outline.id) == "outline"
+    assert click((minx + maxx) / 2, (miny + maxy) / 2) != outline.id
+    s.js("() => { planmap.map.closePopup(); }")
+    assert click(minx, (miny + maxy) / 2) == outline.id
+
+
+def test_without_a_delivery_table_there_is_no_promises_view(browser, tmp_path):
+    path = save_map(map_from_layers(synthetic_layers(4, delivery=False), offline=True, reference={}),
+                    tmp_path / "plain.html")
+    context = browser.new_context()
+    s = Session(context.new_page())
+    s.page.goto(path.as_uri())
+    s.page.wait_for_function("window.planmap && window.planmap.ready", timeout=15000)
+    assert s.js("planmap.hasPromises") is False
+    assert s.page.locator(".pm-view").count() == 0
+    assert s.js("planmap.setView('promises')") == "status"
+    assert s.js("planmap.drawnCount()") == 10
     assert s.errors == [] and s.outside == []
     context.close()

@@ -3,6 +3,13 @@
  * planmapInit(map, data) draws every project of one compact data blob on
  * canvas renderers, with a year slider, grouped layer control, legend, name
  * search, language toggle and a WGS84 -> GCJ-02 switch for the Amap base map.
+ * Two views colour the same features: "status" (status in the slider's year)
+ * and, when the blob has a delivery table, "promises" (delivery class of each
+ * promised project; projects without a promise greyed).
+ *
+ * Readability: coarse polygons (subdistrict, area) are thin dashed outlines
+ * without fill, clickable on the outline only; approximate points get a faint
+ * halo capped at data.halo_cap_m; line parts outside the district are faint.
  *
  * Every string in `data` was HTML-escaped in Python (html.escape) before it
  * was written, so it is inserted as HTML as is; text typed by the user is
@@ -73,6 +80,10 @@
       data = JSON.parse(document.getElementById(data).textContent);
     }
     var lang = data.lang === "en" ? "en" : "zh";
+    var GREY = "#b7b7b7";
+    var MUTED = 0.4;          // opacity factor of greyed projects in the promises view
+    var delivery = data.delivery || null;
+    var view = "status";
     var datum = "wgs84";
     var year = data.years[1];
     var registry = [];        // every vector layer: {layer, coords, point}
@@ -92,6 +103,13 @@
     function statusColor(s) {
       var v = data.labels.statuses[s] || data.labels.statuses.mentioned;
       return v[2];
+    }
+    function classColor(c) {
+      var v = data.labels.delivery[c];
+      return v ? v[2] : GREY;
+    }
+    function swatch(col) {
+      return "<span class=\"pm-swatch\" style=\"background:" + col + "\"></span>";
     }
     function fmt(s, values) {
       return s.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
@@ -122,6 +140,12 @@
       if (entry.point) { entry.layer.setLatLng(ll); } else { entry.layer.setLatLngs(ll); }
     }
 
+    /** A polygon drawn as an outline: only its edge (not its inside) catches the mouse. */
+    var OutlinePolygon = L.Polygon.extend({
+      _containsPoint: function (p) { return L.Polyline.prototype._containsPoint.call(this, p, true); },
+      _clickTolerance: function () { return L.Polyline.prototype._clickTolerance.call(this) + 3; }
+    });
+
     /** One Leaflet layer for a GeoJSON geometry (points -> circle markers). */
     function makeLayer(geom, style) {
       var c = geom.coordinates;
@@ -134,7 +158,7 @@
           return register(L.polyline(ll, style), c, false);
         case "Polygon":
         case "MultiPolygon":
-          return register(L.polygon(ll, style), c, false);
+          return register(style.fill === false ? new OutlinePolygon(ll, style) : L.polygon(ll, style), c, false);
         case "MultiPoint":
           return L.featureGroup(c.map(function (p) {
             return register(L.circleMarker(toLatLngs(p, conv()), style), p, true);
@@ -160,15 +184,15 @@
     Object.keys(data.zones).forEach(function (z) {
       zoneLayers[z] = geoGroup(data.zones[z], function () {
         return { renderer: rZones, interactive: false, color: data.labels.zones[z][2], weight: 1,
-          opacity: 0.9, fillColor: data.labels.zones[z][2], fillOpacity: 0.28 };
+          opacity: 0.8, fillColor: data.labels.zones[z][2], fillOpacity: 0.16 };
       });
       zoneLayers[z].addTo(map);
     });
     var beltLayers = {};
     Object.keys(data.belts).forEach(function (b) {
       beltLayers[b] = geoGroup(data.belts[b], function () {
-        return { renderer: rBelts, interactive: false, color: data.labels.belts[b][2], weight: 2.5,
-          dashArray: "8 5", opacity: 0.85, fill: true, fillOpacity: 0.04 };
+        return { renderer: rBelts, interactive: false, color: data.labels.belts[b][2], weight: 2,
+          dashArray: "8 6", opacity: 0.55, fill: true, fillOpacity: 0.03 };
       });
       beltLayers[b].addTo(map);
     });
@@ -191,7 +215,7 @@
     // featureGroups pass their members' events up: one shared popup and tooltip serve all
     var projectGroups = {};
     var recByStamp = {};
-    var popup = L.popup({ maxWidth: 420, minWidth: 260 });
+    var popup = L.popup({ maxWidth: 560, minWidth: 260 });
     var tooltip = L.tooltip({ direction: "top", offset: [0, -6] });
     function recOf(e) { return recByStamp[L.stamp(e.propagatedFrom || e.layer)]; }
     data.zone_order.forEach(function (z) {
@@ -206,6 +230,14 @@
         })
         .on("mouseout", function () { map.closeTooltip(tooltip); });
     });
+    // links in a popup (other projects sharing an outline) open that project
+    map.on("popupopen", function (e) {
+      var el = e.popup.getElement();
+      if (!el) { return; }
+      el.querySelectorAll("a[data-id]").forEach(function (a) {
+        a.addEventListener("click", function (ev) { ev.preventDefault(); focus(a.getAttribute("data-id")); });
+      });
+    });
 
     function statusAt(rec, y) {
       var s = null;
@@ -215,39 +247,47 @@
       return s;
     }
 
+    /** Base style of each kind of feature; paint() scales its opacities. */
+    var KIND_STYLE = {
+      point: { color: "#ffffff", weight: 1, opacity: 1, fillOpacity: 0.9, radius: 6 },
+      line: { weight: 3, opacity: 0.9, lineCap: "round" },
+      area: { weight: 2, opacity: 1, fillOpacity: 0.35 },
+      outline: { weight: 1.5, opacity: 0.75, dashArray: "6 4", fill: false }
+    };
+    var HALO_STYLE = {
+      line: { weight: 10, opacity: 0.14, lineCap: "round" },
+      circle: { weight: 1, opacity: 0.35, dashArray: "3 4", fillOpacity: 0.05 }
+    };
+    var shared = {};          // outline key -> records drawn with that same coarse outline
+
     data.projects.forEach(function (p) {
       var isCoarse = !!coarse[p.p];
       var g = p.geom;
-      var lineLike = g.type.indexOf("Line") >= 0;
-      var areaLike = g.type.indexOf("Polygon") >= 0;
-      var style = { renderer: rProjects, color: "#ffffff", weight: 1, fillColor: "#999",
-        fillOpacity: 0.9, radius: 6 };
-      if (lineLike) { style = { renderer: rProjects, color: "#999", weight: 4, opacity: 0.95 }; }
-      if (areaLike) {
-        style = { renderer: rProjects, color: "#999", weight: 2, fillColor: "#999",
-          fillOpacity: isCoarse ? 0.06 : 0.35, weight: isCoarse ? 1.5 : 2, dashArray: isCoarse ? "6 4" : null };
-      }
+      var kind = g.type.indexOf("Line") >= 0 ? "line" :
+        (g.type.indexOf("Polygon") >= 0 ? (isCoarse ? "outline" : "area") : "point");
+      var style = L.extend({ renderer: rProjects, color: "#999", fillColor: "#999" }, KIND_STYLE[kind]);
       var layer = makeLayer(g, style);
       if (!layer) { return; }
       var halo = null;
-      if (isCoarse && !areaLike) {
-        if (lineLike) {
-          halo = makeLayer(g, { renderer: rHalo, interactive: false, color: "#999", weight: 16,
-            opacity: 0.25, lineCap: "round" });
-        } else {
-          var pts = g.type === "Point" ? [g.coordinates] : g.coordinates;
-          halo = L.featureGroup(pts.map(function (pt) {
-            return register(L.circle(toLatLngs(pt, conv()), { renderer: rHalo, interactive: false,
-              radius: Math.max(p.pm || 0, 150), color: "#999", weight: 1.5, dashArray: "4 4",
-              fillColor: "#999", fillOpacity: 0.06 }), pt, true);
-          }));
-        }
+      if (isCoarse && kind === "line") {
+        halo = makeLayer(g, L.extend({ renderer: rHalo, interactive: false, color: "#999" }, HALO_STYLE.line));
+      } else if (isCoarse && kind === "point") {
+        var pts = g.type === "Point" ? [g.coordinates] : g.coordinates;
+        var radius = Math.min(Math.max(p.pm || 0, 150), data.halo_cap_m || 600);
+        halo = L.featureGroup(pts.map(function (pt) {
+          return register(L.circle(toLatLngs(pt, conv()), L.extend({ renderer: rHalo, interactive: false,
+            radius: radius, color: "#999", fillColor: "#999" }, HALO_STYLE.circle)), pt, true);
+        }));
       }
-      var rec = { p: p, layer: layer, halo: halo, cur: undefined, shown: false,
+      var outside = p.go ? makeLayer(p.go, { renderer: rHalo, interactive: false, color: "#999", weight: 2,
+        opacity: 0.3, dashArray: "2 5", lineCap: "round" }) : null;
+      var rec = { p: p, kind: kind, layer: layer, halo: halo, outside: outside, cur: undefined, paintKey: null,
+        muted: false, shown: false, d: delivery ? delivery[p.i] || null : null,
         group: projectGroups[p.z] || projectGroups[data.zone_order[data.zone_order.length - 1]],
         years: Object.keys(p.y).map(Number).sort(function (a, b) { return a - b; }) };
       recByStamp[L.stamp(layer)] = rec;
       if (layer.eachLayer) { layer.eachLayer(function (l) { recByStamp[L.stamp(l)] = rec; }); }
+      if (p.k !== undefined) { (shared[p.k] = shared[p.k] || []).push(rec); }
       records.push(rec);
       byId[p.i] = rec;
     });
@@ -257,47 +297,88 @@
       return layer;
     }
 
-    var firstYearSet = true;
-    function setYear(y) {
-      year = Math.max(data.years[0], Math.min(data.years[1], Math.round(Number(y))));
+    /** Colour a record; muted ones (no promise, promises view) are grey and faint. */
+    function paint(rec, col, muted) {
+      var f = muted ? MUTED : 1;
+      var base = KIND_STYLE[rec.kind];
+      if (rec.kind === "point") {
+        rec.layer.setStyle({ fillColor: col, fillOpacity: base.fillOpacity * f, opacity: f });
+      } else if (rec.kind === "line" || rec.kind === "outline") {
+        rec.layer.setStyle({ color: col, opacity: base.opacity * f });
+      } else {
+        rec.layer.setStyle({ color: col, fillColor: col, opacity: f, fillOpacity: base.fillOpacity * f });
+      }
+      if (rec.halo) {
+        var h = rec.kind === "line" ? HALO_STYLE.line : HALO_STYLE.circle;
+        rec.halo.setStyle({ color: col, fillColor: col, opacity: h.opacity * f,
+          fillOpacity: (h.fillOpacity || 0) * f });
+      }
+      if (rec.outside) { rec.outside.setStyle({ color: col, opacity: 0.3 * f }); }
+      rec.muted = muted;
+    }
+
+    function showRec(rec, on) {
+      if (on === rec.shown) { return false; }
+      [rec.outside, rec.halo, rec.layer].forEach(function (l) {
+        if (!l) { return; }
+        if (on) { rec.group.addLayer(l); } else { rec.group.removeLayer(l); }
+      });
+      rec.shown = on;
+      return on;
+    }
+
+    /** Show and colour every record for the current view and year. */
+    function refresh() {
       var added = 0;
+      var restyled = false;
       records.forEach(function (rec) {
         var s = statusAt(rec, year);
-        if (s === null) {
-          if (rec.shown) {
-            rec.group.removeLayer(rec.layer);
-            if (rec.halo) { rec.group.removeLayer(rec.halo); }
-            rec.shown = false;
-          }
-          rec.cur = null;
-          return;
+        rec.cur = s;
+        var visible, col, muted = false, key;
+        if (view === "promises") {
+          visible = true;
+          if (rec.d) { col = classColor(rec.d.c); key = "d:" + rec.d.c; } else { col = GREY; muted = true; key = "none"; }
+        } else {
+          visible = s !== null;
+          col = visible ? statusColor(s) : null;
+          key = "s:" + s;
         }
-        if (s !== rec.cur) {
-          var col = statusColor(s);
-          var lineLike = rec.p.geom.type.indexOf("Line") >= 0;
-          rec.layer.setStyle(lineLike ? { color: col } :
-            (rec.p.geom.type.indexOf("Polygon") >= 0 ? { color: col, fillColor: col } : { fillColor: col }));
-          if (rec.halo) { rec.halo.setStyle({ color: col, fillColor: col }); }
-          rec.cur = s;
+        if (!visible) { showRec(rec, false); return; }
+        if (key !== rec.paintKey) {
+          restyled = restyled || muted !== rec.muted;
+          paint(rec, col, muted);
+          rec.paintKey = key;
         }
-        if (!rec.shown) {
-          if (rec.halo) { rec.group.addLayer(rec.halo); }
-          rec.group.addLayer(rec.layer);
-          rec.shown = true;
-          added += 1;
-        }
+        if (showRec(rec, true)) { added += 1; }
       });
-      if (added && !firstYearSet) { restack(); }
-      firstYearSet = false;
+      if ((added || restyled) && !firstRefresh) { restack(); }
+      firstRefresh = false;
       updateYearControl();
+      updateViewControl();
       updateLegend();
+    }
+
+    var firstRefresh = true;
+    function setYear(y) {
+      year = Math.max(data.years[0], Math.min(data.years[1], Math.round(Number(y))));
+      refresh();
       return year;
     }
 
-    /** Records come sorted big areas -> points; re-shown ones go back to their place. */
+    function setView(v) {
+      view = v === "promises" && delivery ? "promises" : "status";
+      refresh();
+      map.closePopup();
+      return view;
+    }
+
+    /** Records come sorted big areas -> points; re-shown ones go back to their place, greyed ones behind. */
     function restack() {
       records.forEach(function (rec) {
-        if (rec.shown && rec.layer._map) { rec.layer.bringToFront(); }
+        if (rec.shown && rec.muted && rec.layer._map) { rec.layer.bringToFront(); }
+      });
+      records.forEach(function (rec) {
+        if (rec.shown && !rec.muted && rec.layer._map) { rec.layer.bringToFront(); }
       });
     }
 
@@ -311,9 +392,18 @@
       records.forEach(function (rec) { if (isDrawn(rec)) { n += 1; } });
       return n;
     }
+    /** Status -> drawn projects (status view: what the legend counts). */
     function countsByStatus() {
       var out = {};
       records.forEach(function (rec) { if (isDrawn(rec)) { out[rec.cur] = (out[rec.cur] || 0) + 1; } });
+      return out;
+    }
+    /** Delivery class -> drawn projects ("none": no promise, greyed), promises view or not. */
+    function countsByClass() {
+      var out = {};
+      records.forEach(function (rec) {
+        if (isDrawn(rec)) { var c = rec.d ? rec.d.c : "none"; out[c] = (out[c] || 0) + 1; }
+      });
       return out;
     }
     function haloCount() {
@@ -328,6 +418,37 @@
     }
 
     // ---- popup, built on demand
+    function docLine(docIndex, line) {
+      var doc = docIndex === null || docIndex === undefined ? "" : (data.docs[docIndex] || "");
+      return "<div class=\"pm-src\">" + doc + (line !== null && line !== undefined && line !== "" ?
+        " · " + fmt(t("line_n"), { n: line }) : "") + "</div>";
+    }
+    function sentence(text) { return "<div class=\"pm-evidence\">「" + text + "」</div>"; }
+
+    /** Promise and delivery side by side. */
+    function promiseHtml(d) {
+      var pm = [fmt(t("promised_in"), { y: d.py })];
+      if (d.pe) { pm.push(fmt(t("period"), { p: d.pe })); }
+      if (d.dy !== null) { pm.push(fmt(t("due_by"), { y: d.dy })); }
+      var dm = [swatch(classColor(d.c)) + "<b>" + label("delivery", d.c) + "</b>"];
+      if (d.dn !== null) {
+        dm.push(fmt(t("done_in"), { y: d.dn }));
+        if (d.lag !== null) { dm.push(fmt(t("lag"), { n: d.lag })); }
+        if (d.late !== null) {
+          dm.push(d.late > 0 ? fmt(t("late"), { n: d.late }) : d.late < 0 ? fmt(t("early"), { n: -d.late }) : t("on_time"));
+        }
+      } else if (d.fw !== null) {
+        dm.push(fmt(t("work_in"), { y: d.fw }));
+      }
+      if (d.lm) { dm.push(fmt(t("later_mentions"), { n: d.lm })); }
+      var right = d.dx ? sentence(d.dx) + docLine(d.dd, d.dl) : "<div class=\"pm-none\">" + t("no_later") + "</div>";
+      return "<div class=\"pm-pd\">" +
+        "<div class=\"pm-pd-col pm-pd-promise\"><h5>" + t("promise") + "</h5><div class=\"pm-pd-meta\">" +
+        pm.join(" · ") + "</div>" + sentence(d.ps) + docLine(d.pd, d.pl) + "</div>" +
+        "<div class=\"pm-pd-col pm-pd-delivery\"><h5>" + t("delivery") + "</h5><div class=\"pm-pd-meta\">" +
+        dm.join(" · ") + "</div>" + right + "</div></div>";
+    }
+
     function popupHtml(rec) {
       var p = rec.p;
       var rows = [];
@@ -341,22 +462,28 @@
       row("precision", prec);
       row("source", p.s + (p.g ? " · " + p.g : ""));
       row("status_at", s === null ? t("not_yet") :
-        "<span class=\"pm-swatch\" style=\"background:" + statusColor(s) + "\"></span>" + label("statuses", s) +
-        " (" + fmt(t("in_year"), { y: year }) + ")");
+        swatch(statusColor(s)) + label("statuses", s) + " (" + fmt(t("in_year"), { y: year }) + ")");
+      if (rec.d && view === "status") { row("delivery_class", swatch(classColor(rec.d.c)) + label("delivery", rec.d.c)); }
       var warn = "";
       if (coarse[p.p]) {
         warn = "<div class=\"pm-warn\">" + fmt(t("approx_warning"),
           { p: label("precisions", p.p), m: Math.round(p.pm || 0) }) + "</div>";
       }
+      var same = "";
+      if (p.k !== undefined && shared[p.k]) {
+        var others = shared[p.k].filter(function (r) { return r !== rec; }).map(function (r) {
+          return "<a href=\"#\" data-id=\"" + r.p.i + "\">" + r.p.n + "</a>";
+        });
+        if (others.length) { same = "<div class=\"pm-same\">" + t("same_outline") + " " + others.join("、") + "</div>"; }
+      }
       var items = (data.timeline[p.i] || []).map(function (r) {
-        var doc = data.docs[r[2]] || "";
-        return "<li><b>" + r[0] + "</b> <span class=\"pm-swatch\" style=\"background:" + statusColor(r[1]) +
-          "\"></span>" + label("statuses", r[1]) + "<div class=\"pm-evidence\">「" + r[4] + "」</div>" +
-          "<div class=\"pm-src\">" + doc + " · " + fmt(t("line_n"), { n: r[3] }) + "</div></li>";
+        return "<li><b>" + r[0] + "</b> " + swatch(statusColor(r[1])) + label("statuses", r[1]) + sentence(r[4]) +
+          docLine(r[2], r[3]) + "</li>";
       });
-      return "<div class=\"pm-popup\" data-id=\"" + p.i + "\"><h4>" + p.n + "</h4>" + warn +
-        "<table>" + rows.join("") + "</table><h5>" + t("timeline") + " (" + items.length + ")</h5>" +
-        "<ol class=\"pm-timeline\">" + items.join("") + "</ol></div>";
+      var pd = rec.d && view === "promises" ? promiseHtml(rec.d) : "";
+      return "<div class=\"pm-popup" + (pd ? " pm-popup-wide" : "") + "\" data-id=\"" + p.i + "\"><h4>" + p.n +
+        "</h4>" + warn + pd + "<table>" + rows.join("") + "</table>" + same + "<h5>" + t("timeline") + " (" +
+        items.length + ")</h5><ol class=\"pm-timeline\">" + items.join("") + "</ol></div>";
     }
 
     function focus(id) {
@@ -402,8 +529,39 @@
     var yearControl = new YearControl().addTo(map);
     function updateYearControl() {
       var div = yearControl.getContainer();
-      div.querySelector(".pm-year-title").innerHTML = t("year") + " <b>" + year + "</b>";
+      var off = view === "promises";
+      div.querySelector(".pm-year-title").innerHTML = off ? t("view_all_years") : t("year") + " <b>" + year + "</b>";
       div.querySelector("input").value = String(year);
+      div.querySelector("input").disabled = off;
+      div.classList.toggle("pm-disabled", off);
+    }
+
+    // ---- view switch (only with a delivery table)
+    var ViewControl = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var div = L.DomUtil.create("div", "pm-control pm-view");
+        div.innerHTML = "<span class=\"pm-view-title\"></span>" +
+          "<button type=\"button\" data-view=\"status\"></button>" +
+          "<button type=\"button\" data-view=\"promises\"></button>";
+        L.DomEvent.disableClickPropagation(div);
+        div.querySelectorAll("button").forEach(function (b) {
+          b.addEventListener("click", function () { setView(b.getAttribute("data-view")); });
+        });
+        return div;
+      }
+    });
+    var viewControl = delivery ? new ViewControl().addTo(map) : null;
+    function updateViewControl() {
+      if (!viewControl) { return; }
+      var div = viewControl.getContainer();
+      div.querySelector(".pm-view-title").innerHTML = t("view");
+      div.querySelectorAll("button").forEach(function (b) {
+        var v = b.getAttribute("data-view");
+        b.innerHTML = t(v === "status" ? "view_status" : "view_promises");
+        b.classList.toggle("pm-active", v === view);
+        b.setAttribute("aria-pressed", v === view ? "true" : "false");
+      });
     }
 
     var LegendControl = L.Control.extend({
@@ -416,15 +574,34 @@
       }
     });
     var legend = new LegendControl().addTo(map);
+    function legendRow(attr, key, col, text, n) {
+      return "<div class=\"pm-legend-row\" " + attr + "=\"" + key + "\">" + swatch(col) + text +
+        " <span class=\"pm-count\">" + n + "</span></div>";
+    }
     function updateLegend() {
-      var counts = countsByStatus();
-      var html = "<div class=\"pm-legend-title\">" + t("legend") + " · " + year + "</div>";
-      Object.keys(data.labels.statuses).forEach(function (s) {
-        html += "<div class=\"pm-legend-row\" data-status=\"" + s + "\"><span class=\"pm-swatch\" style=\"background:" +
-          statusColor(s) + "\"></span>" + label("statuses", s) + " <span class=\"pm-count\">" + (counts[s] || 0) +
-          "</span></div>";
-      });
-      html += "<div class=\"pm-legend-note\"><span class=\"pm-halo-swatch\"></span>" + t("halo_note") + "</div>";
+      var html, counts;
+      if (view === "promises") {
+        counts = countsByClass();
+        html = "<div class=\"pm-legend-title\">" + t("legend_promises") + "</div>";
+        Object.keys(data.labels.delivery).forEach(function (c) {
+          html += legendRow("data-class", c, classColor(c), label("delivery", c), counts[c] || 0);
+        });
+        html += legendRow("data-class", "none", GREY, t("no_promise"), counts.none || 0);
+        if (data.delivery_not_drawn) {
+          html += "<div class=\"pm-legend-note\">" + fmt(t("unlocated_promises"), { n: data.delivery_not_drawn }) + "</div>";
+        }
+      } else {
+        counts = countsByStatus();
+        html = "<div class=\"pm-legend-title\">" + t("legend") + " · " + year + "</div>";
+        Object.keys(data.labels.statuses).forEach(function (s) {
+          html += legendRow("data-status", s, statusColor(s), label("statuses", s), counts[s] || 0);
+        });
+      }
+      html += "<div class=\"pm-legend-note\"><span class=\"pm-halo-swatch\"></span>" +
+        fmt(t("halo_note"), { m: data.halo_cap_m || 600 }) + "</div>";
+      if (records.some(function (r) { return r.outside; })) {
+        html += "<div class=\"pm-legend-note\">" + t("outside_note") + "</div>";
+      }
       html += "<div class=\"pm-legend-note\">" + t("attribution") + "</div>";
       legend.getContainer().innerHTML = html;
     }
@@ -529,6 +706,7 @@
       document.title = t("title");
       buildLayerControl();
       updateYearControl();
+      updateViewControl();
       updateLegend();
       map.closePopup();
       return lang;
@@ -539,7 +717,12 @@
     if (!fitTo || !fitTo.getLayers().length) {
       fitTo = L.featureGroup(records.map(function (r) { return firstPath(r.layer); }));
     }
-    if (fitTo.getLayers().length) { map.fitBounds(fitTo.getBounds(), { padding: [10, 10], animate: false }); }
+    if (fitTo.getLayers().length) {
+      // fractional zoom so the district fills the room the layer control leaves
+      map.options.zoomSnap = 0.25;
+      var right = Math.min(240, map.getSize().x / 5);
+      map.fitBounds(fitTo.getBounds(), { paddingTopLeft: [10, 10], paddingBottomRight: [right, 10], animate: false });
+    }
     setLanguage(lang);
     setYear(year);
 
@@ -551,6 +734,10 @@
       setYear: setYear,
       drawnCount: drawnCount,
       countsByStatus: countsByStatus,
+      countsByClass: countsByClass,
+      setView: setView,
+      view: function () { return view; },
+      hasPromises: !!delivery,
       haloCount: haloCount,
       popupHtml: function (id) { return byId[id] ? popupHtml(byId[id]) : null; },
       focus: focus,
@@ -568,6 +755,12 @@
         return [ll.lat, ll.lng];
       },
       ids: function () { return records.map(function (r) { return r.p.i; }); },
+      colorOf: function (id) {
+        var rec = byId[id];
+        if (!rec) { return null; }
+        var o = firstPath(rec.layer).options;
+        return { color: rec.kind === "point" ? o.fillColor : o.color, muted: rec.muted, kind: rec.kind };
+      },
       timings: { initStart: t0, initEnd: performance.now() },
       ready: true
     };
