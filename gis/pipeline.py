@@ -205,7 +205,7 @@ def extract_documents(
             except PlanmapError as exc:
                 log.warning("cannot cache extraction of %s: %s", path.name, exc)
 
-    show = len(todo) >= 20
+    show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if jobs > 1 and len(todo) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             done = pool.map(_extract_one, [p for p, _ in todo], chunksize=4)
