@@ -58,7 +58,7 @@ FIRST_YEAR = 2016
 REFERENCE_KEYS = ("district", "subdistricts", "metro_stations", "creek")
 
 #: Largest radius (m) of the halo drawn around an approximate point; the popup gives the real figure.
-HALO_CAP_M = 600
+HALO_CAP_M = 500
 
 #: A line's part farther than this (m, roughly) outside the district is drawn faint.
 DISTRICT_MARGIN_M = 60.0

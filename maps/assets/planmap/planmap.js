@@ -256,7 +256,7 @@
     };
     var HALO_STYLE = {
       line: { weight: 10, opacity: 0.14, lineCap: "round" },
-      circle: { weight: 1, opacity: 0.35, dashArray: "3 4", fillOpacity: 0.05 }
+      circle: { weight: 1, opacity: 0.35, dashArray: "3 4", fillOpacity: 0.035 }
     };
     var shared = {};          // outline key -> records drawn with that same coarse outline
 
@@ -273,7 +273,7 @@
         halo = makeLayer(g, L.extend({ renderer: rHalo, interactive: false, color: "#999" }, HALO_STYLE.line));
       } else if (isCoarse && kind === "point") {
         var pts = g.type === "Point" ? [g.coordinates] : g.coordinates;
-        var radius = Math.min(Math.max(p.pm || 0, 150), data.halo_cap_m || 600);
+        var radius = Math.min(Math.max(p.pm || 0, 150), data.halo_cap_m || 500);
         halo = L.featureGroup(pts.map(function (pt) {
           return register(L.circle(toLatLngs(pt, conv()), L.extend({ renderer: rHalo, interactive: false,
             radius: radius, color: "#999", fillColor: "#999" }, HALO_STYLE.circle)), pt, true);
@@ -598,7 +598,7 @@
         });
       }
       html += "<div class=\"pm-legend-note\"><span class=\"pm-halo-swatch\"></span>" +
-        fmt(t("halo_note"), { m: data.halo_cap_m || 600 }) + "</div>";
+        fmt(t("halo_note"), { m: data.halo_cap_m || 500 }) + "</div>";
       if (records.some(function (r) { return r.outside; })) {
         html += "<div class=\"pm-legend-note\">" + t("outside_note") + "</div>";
       }
