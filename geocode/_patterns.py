@@ -38,6 +38,11 @@ LIST_SEPARATORS = ("、", "和", "及", "与", "以及", "、以及")
 _NON_NAME = re.compile(r"[^\w\-－·#]+")
 _MEASURES = frozenset("家个座所条幢栋项批处张台次名位户万亿米亩年月日天届轮类种套间层")
 _NUMERALS = frozenset("0123456789.一二两三四五六七八九十百千万几多余")
+# a counted quantity ends a name run (18家, 3座), a number of a house does not (18号)
+_COUNT_END = re.compile(
+    "(?<=[" + re.escape("".join(sorted(_NUMERALS))) + "])["
+    + "".join(sorted(_MEASURES)) + "](?![号#])"
+)
 _OPEN_QUOTES = "“‘「『\"'"
 _CLOSE_QUOTES = "”’」』\"'"
 # roads, rivers and similar: a name of this kind does not run over another one
@@ -87,6 +92,7 @@ class Scanner:
     known_ac: ahocorasick.Automaton
     suffix_ac: ahocorasick.Automaton
     max_stop: int
+    stop_ac: ahocorasick.Automaton
     protect_ac: ahocorasick.Automaton
     head_words: dict[str, tuple[str, ...]]
     compounds: dict[str, tuple[str, ...]]  # head -> common words ending with it (街镇)
@@ -117,6 +123,7 @@ def scanner() -> Scanner:
         known_ac=_automaton(dict(known)),
         suffix_ac=_automaton(dict(lex.suffixes)),
         max_stop=max((len(w) for w in stop), default=1),
+        stop_ac=_automaton({w: w for w in stop}),
         protect_ac=_automaton({w: w for w in lex.protect}),
         head_words={k: tuple(v) for k, v in head_words.items()},
         compounds={
@@ -126,44 +133,70 @@ def scanner() -> Scanner:
     )
 
 
-def _breaks(text: str) -> bytearray:
+class _BreakTable(dict):
+    """``str.translate`` table: ``"\\x01"`` for characters that cannot be inside a name.
+
+    Filled on first sight of each character, so a sentence is classified in C.
+    """
+
+    def __missing__(self, code: int) -> str:
+        value = "\x01" if _NON_NAME.match(chr(code)) else "\x00"
+        self[code] = value
+        return value
+
+
+_BREAK_TABLE = _BreakTable()
+
+
+def _breaks(text: str) -> bytes:
     """1 at every character that cannot be inside a name (punctuation, spaces)."""
-    brk = bytearray(len(text))
-    for m in _NON_NAME.finditer(text):
-        brk[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
-    return brk
+    return text.translate(_BREAK_TABLE).encode("latin-1")
 
 
-def _stop_ends_at(text: str, p: int, sc: Scanner, protected: bytearray) -> bool:
-    """True when a stop word or a counted quantity (``18家``) ends at ``p``."""
-    stopwords = sc.lex.stopwords
-    for k in range(1, min(sc.max_stop, p) + 1):
-        if text[p - k : p] in stopwords and not any(protected[p - k : p]):
-            return True
-    ch = text[p - 1]
-    return (
-        ch in _MEASURES and p >= 2 and text[p - 2] in _NUMERALS
-        and text[p : p + 1] not in ("号", "#")
-    )
+def _barriers(text: str, sc: Scanner, protected: bytearray, brk: bytes) -> bytearray:
+    """1 at every offset ``p`` a name built leftwards from a head cannot cross.
+
+    That is a break character at ``p - 1``, or a stop word or a counted
+    quantity (``18家``) ending at ``p`` that is not made of name material
+    (``和`` in ``和平``). One pass of the stop-word automaton per sentence.
+    """
+    barrier = bytearray(1) + brk
+    for end, (length, _w) in sc.stop_ac.iter(text):
+        if protected.find(1, end - length + 1, end + 1) < 0:
+            barrier[end + 1] = 1
+    for m in _COUNT_END.finditer(text):
+        if not protected[m.start()]:
+            barrier[m.end()] = 1
+    return barrier
 
 
-def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span], list[Span]]:
+def _known_hits(
+    text: str, sc: Scanner, raw: list[tuple[int, tuple[int, KnownName]]]
+) -> tuple[list[Span], list[Span], list[Span]]:
     """Known names: those not inside a longer known name, all of them, and blockers.
 
     Blockers are names that are never sites (``not_sites.txt``); they are not
-    returned as names but hide the names and heads inside them.
+    returned as names but hide the names and heads inside them. ``raw`` is the
+    known-name automaton's output on ``text``.
     """
     hits = [
         Span(end - length + 1, end + 1, kn.name, kn.type, kn.in_changning, "known", known=kn)
-        for end, (length, kn) in sc.known_ac.iter(text)
+        for end, (length, kn) in raw
     ]
-    hits.sort(key=lambda s: (s.start, -s.length))
+    if len(hits) > 1:
+        hits.sort(key=lambda s: (s.start, -s.length))
+    # sorted by start then longest first: a hit lies inside an earlier kept one
+    # exactly when it ends before the farthest end kept so far
     out: list[Span] = []
+    reach = -1
     for h in hits:
-        if any(o.start <= h.start and h.end <= o.end for o in out):
+        if h.end <= reach:
             continue
         out.append(h)
+        reach = h.end
     blocked = [o for o in out if not o.type]
+    if not blocked:
+        return out, [h for h in hits if h.type], blocked
     out = [o for o in out if o.type]
     hits = [h for h in hits if h.type and not any(
         b.start <= h.start and h.end <= b.end for b in blocked)]
@@ -171,7 +204,11 @@ def _known_hits(text: str, sc: Scanner) -> tuple[list[Span], list[Span], list[Sp
 
 
 def _suffix_hits(
-    text: str, sc: Scanner, known: list[Span], blocked: list[Span]
+    text: str,
+    sc: Scanner,
+    known: list[Span],
+    blocked: list[Span],
+    raw: list[tuple[int, tuple[int, Suffix]]],
 ) -> list[tuple[int, int, Suffix]]:
     """Heads found in the text, the longest one at each end position.
 
@@ -179,7 +216,7 @@ def _suffix_hits(
     look-alike word starts (``江苏``, ``市场监管``) is not a head.
     """
     best: dict[int, tuple[int, Suffix]] = {}
-    for end, (length, suf) in sc.suffix_ac.iter(text):
+    for end, (length, suf) in raw:
         if end not in best or best[end][0] < length:
             best[end] = (length, suf)
     starts: dict[int, int] = {}
@@ -226,7 +263,7 @@ def _clean_name(surface: str) -> str:
     return name
 
 
-def _quote_start(text: str, close: int, brk: bytearray) -> int | None:
+def _quote_start(text: str, close: int, brk: bytes) -> int | None:
     """Offset of the opening quote of a short quoted name closing at ``close``."""
     lo = max(0, close - 14)
     for j in range(close - 1, lo - 1, -1):
@@ -252,9 +289,13 @@ def scan_sentence(text: str) -> list[Span]:
         Outermost names (with locators), list items spread, in text order.
     """
     sc = scanner()
+    raw_known = list(sc.known_ac.iter(text))
+    raw_heads = list(sc.suffix_ac.iter(text))
+    if not raw_heads and not raw_known:
+        return []  # most sentences name nothing
     lex = sc.lex
-    known, all_known, blocked = _known_hits(text, sc)
-    heads = _suffix_hits(text, sc, known, blocked)
+    known, all_known, blocked = _known_hits(text, sc, raw_known)
+    heads = _suffix_hits(text, sc, known, blocked, raw_heads) if raw_heads else []
     if not heads and not known:
         return []
     protected = bytearray(len(text))
@@ -265,6 +306,7 @@ def scan_sentence(text: str) -> list[Span]:
     for s, e, _suf in heads:
         protected[s:e] = b"\x01" * (e - s)
     brk = _breaks(text)
+    barrier = _barriers(text, sc, protected, brk)
 
     linear_ends: dict[int, Span] = {}
     for k in known:
@@ -290,19 +332,21 @@ def scan_sentence(text: str) -> list[Span]:
             or text[max(0, s - 2) : s] in _STATION_BEFORE or text[s - 1 : s] in _DIGITS
         ):
             continue  # 护理站, 社工总站: a station is named after a road or a place
-        p = s
-        while p > 0 and s - p < MAX_BODY:
-            if suf.type in _LINEAR and p < s and p in linear_ends:
-                break
-            if brk[p - 1]:
-                if text[p - 1] in _CLOSE_QUOTES:
-                    q = _quote_start(text, p - 1, brk)
-                    if q is not None:
-                        p = q
-                break
-            if not protected[p - 1] and _stop_ends_at(text, p, sc, protected):
-                break
-            p -= 1
+        lo = s - MAX_BODY if s > MAX_BODY else 0
+        p = barrier.rfind(1, lo + 1, s + 1)
+        if suf.type in _LINEAR and linear_ends:
+            # a road or river does not run over the end of another one
+            lin = max((q for q in linear_ends if p < q < s and q > lo), default=-1)
+        else:
+            lin = -1
+        if lin >= 0:
+            p = lin
+        elif p < 0:
+            p = lo
+        elif text[p - 1] in _CLOSE_QUOTES:
+            q = _quote_start(text, p - 1, brk)
+            if q is not None:
+                p = q
         body = text[p:s]
         if body in lex.not_sites and suf.type == "area":
             continue  # 长三角地区, 长宁地区: a region, not a site
@@ -365,9 +409,9 @@ def _quoted_modifier(text: str, start: int, end: int, sc: Scanner, protected: by
     return not any(text[after : after + k] in stopwords for k in range(1, sc.max_stop + 1))
 
 
-def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytearray) -> bool:
+def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytes) -> bool:
     """True when a place ending at ``end`` is part of a brand, event or organisation."""
-    next_re, run_re = _head_patterns(lex.non_site_heads, lex.org_heads)
+    next_re, run_re = _head_patterns(id(lex))
     if next_re.match(text, end):
         return True
     stop = end
@@ -378,14 +422,21 @@ def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytearray) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def _head_patterns(next_heads: tuple[str, ...], run_heads: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern]:
-    """Regular expressions of non-site heads (compiled once)."""
+def _head_patterns(lex_id: int) -> tuple[re.Pattern, re.Pattern]:
+    """Regular expressions of the non-site heads of the loaded lexicon (compiled once).
+
+    Keyed by the lexicon's ``id`` so that a call does not hash the word lists.
+    """
+    lex = scanner().lex
+    if id(lex) != lex_id:
+        raise ValueError(f"lexicon {lex_id!r} is not the scanner's; expected {id(lex)!r}")
+
     def alt(words: tuple[str, ...]) -> re.Pattern:
         # a one-character head must end a word (节 in 文化节, not in 节能)
         parts = [re.escape(w) + (r"(?![\w])" if len(w) == 1 else "")
                  for w in sorted(words, key=len, reverse=True)]
         return re.compile("|".join(parts) or "(?!)")
-    return alt(next_heads), alt(run_heads)
+    return alt(lex.non_site_heads), alt(lex.org_heads)
 
 
 def _in_foreign_quote(text: str, sp: Span) -> bool:
@@ -410,7 +461,7 @@ def _outermost(
     all_known: list[Span],
     text: str,
     lex: Lexicon,
-    brk: bytearray,
+    brk: bytes,
 ) -> list[Span]:
     """Keep outermost spans; the names inside them become locators."""
     pool = sorted(cands + known, key=lambda sp: (-sp.length, sp.start))
@@ -457,7 +508,7 @@ def _is_locator(inner: Span, outer: Span) -> bool:
 
 
 def _preceding_item(
-    text: str, pos: int, spans: list[Span], brk: bytearray
+    text: str, pos: int, spans: list[Span], brk: bytes
 ) -> tuple[Span | None, int]:
     """The list item ending just before a separator that ends at ``pos``.
 
@@ -486,7 +537,7 @@ def _glue(item: Span, spans: list[Span]) -> Span:
     return item
 
 
-def _chain_before(text: str, start: int, spans: list[Span], brk: bytearray) -> list[Span]:
+def _chain_before(text: str, start: int, spans: list[Span], brk: bytes) -> list[Span]:
     """Items of a list ending just before ``start`` (nearest first)."""
     items: list[Span] = []
     pos = start
@@ -505,7 +556,7 @@ def _spread_lists(
     empties: list[tuple[int, int, Suffix]],
     inner: list[Span],
     text: str,
-    brk: bytearray,
+    brk: bytes,
     lex: Lexicon,
 ) -> list[Span]:
     """Spread a head shared by the items of a list over each item.
@@ -580,7 +631,7 @@ def _separated(text: str, end: int, start: int) -> bool:
     return 0 < start - end <= 2 and text[end:start] in LIST_SEPARATORS
 
 
-def _items_ending_at(text: str, pos: int, pool: list[Span], brk: bytearray) -> list[Span]:
+def _items_ending_at(text: str, pos: int, pool: list[Span], brk: bytes) -> list[Span]:
     """List items ending at ``pos`` (the last one included), nearest first."""
     last = next((sp for sp in pool if sp.end == pos), None)
     if last is None:

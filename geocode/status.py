@@ -13,8 +13,10 @@ status whatever the mode. A completion cue with a renovation word gives
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
+import re
 from collections.abc import Sequence
 
 import ahocorasick
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 WEAK_CUE_REACH = 10
 CLAUSE_MARKS = frozenset("，,；;：:。！？!?\n")
+_CLAUSE_MARK_RE = re.compile("[" + re.escape("".join(sorted(CLAUSE_MARKS))) + "]")
 _FUTURE = ("将", "计划", "拟", "力争", "争取", "预计", "年内", "明年", "今年")
 
 
@@ -37,6 +40,12 @@ def _cue_automaton() -> ahocorasick.Automaton:
         ac.add_word(text, cue)
     ac.make_automaton()
     return ac
+
+
+@functools.lru_cache(maxsize=4)
+def _clause_marks(text: str) -> tuple[int, ...]:
+    """Offsets of the clause marks of ``text``, found once per sentence."""
+    return tuple(m.start() for m in _CLAUSE_MARK_RE.finditer(text))
 
 
 def clause_around(text: str, start: int, end: int) -> tuple[int, int]:
@@ -54,9 +63,11 @@ def clause_around(text: str, start: int, end: int) -> tuple[int, int]:
     tuple of int
         ``(clause_start, clause_end)`` offsets in ``text``.
     """
-    lo = max(text.rfind(mark, 0, start) for mark in CLAUSE_MARKS) + 1
-    ends = [i for i in (text.find(mark, end) for mark in CLAUSE_MARKS) if i >= 0]
-    hi = min(ends) if ends else len(text)
+    marks = _clause_marks(text)
+    i = bisect.bisect_left(marks, start)
+    lo = marks[i - 1] + 1 if i else 0
+    j = bisect.bisect_left(marks, end)
+    hi = marks[j] if j < len(marks) else len(text)
     return lo, hi
 
 
