@@ -6,6 +6,7 @@ metres of ``settings.metric_crs``; none decides what is drawn.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -149,6 +150,11 @@ def scale_bar(ax: Axes, *, fontsize: float = 9) -> float:
     return length
 
 
+@functools.lru_cache(maxsize=8)
+def _to_metric(crs: str) -> Transformer:
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
 def north_arrow(ax: Axes, crs: str, *, lonlat: tuple[float, float], fontsize: float = 11) -> float:
     """Draw a north arrow in the upper right, turned to true north; return its angle.
 
@@ -169,7 +175,7 @@ def north_arrow(ax: Axes, crs: str, *, lonlat: tuple[float, float], fontsize: fl
         Clockwise angle (degrees) between grid north and true north there.
     """
     lon, lat = lonlat
-    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_metric = _to_metric(crs)
     xa, ya = to_metric.transform(lon, lat)
     xb, yb = to_metric.transform(lon, lat + 0.01)
     angle = math.atan2(xb - xa, yb - ya)
@@ -195,8 +201,41 @@ class Label:
     key: str
 
 
-def _overlaps(box: Bbox, others: list[Bbox]) -> bool:
-    return any(box.overlaps(other) for other in others)
+class _BoxIndex:
+    """Display boxes in a uniform grid: overlap queries look at nearby boxes only.
+
+    Replaces a scan of every placed box (quadratic in the number of labels);
+    overlap means what ``Bbox.overlaps`` means (touching boxes overlap).
+    """
+
+    def __init__(self, cell: float = 64.0) -> None:
+        self.cell = cell
+        self.grid: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+        self.boxes: list[tuple[float, float, float, float]] = []
+
+    def _cells(self, b: tuple[float, float, float, float]):
+        c = self.cell
+        for i in range(math.floor(b[0] / c), math.floor(b[2] / c) + 1):
+            for j in range(math.floor(b[1] / c), math.floor(b[3] / c) + 1):
+                yield i, j
+
+    def add(self, b: tuple[float, float, float, float]) -> None:
+        self.boxes.append(b)
+        for key in self._cells(b):
+            self.grid.setdefault(key, []).append(b)
+
+    def hits(self, b: tuple[float, float, float, float]) -> bool:
+        x0, y0, x1, y1 = b
+        for key in self._cells(b):
+            for o in self.grid.get(key, ()):
+                if x0 <= o[2] and o[0] <= x1 and y0 <= o[3] and o[1] <= y1:
+                    return True
+        return False
+
+
+def _extents(b: Bbox) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = b.extents
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
 def place_labels(
@@ -214,7 +253,9 @@ def place_labels(
     tried at eight positions around its anchor; its box (renderer extent) must
     lie inside the axes and overlap no label already placed nor an obstacle,
     otherwise the feature gets a number, drawn small beside it, for a key
-    beside the map.
+    beside the map. A label's text is measured once; the eight boxes are
+    that extent moved, and overlaps are looked up in a grid of the boxes
+    placed so far, so placing n labels costs about n text layouts.
 
     Parameters
     ----------
@@ -240,32 +281,36 @@ def place_labels(
     """
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
-    frame = ax.get_window_extent(renderer)
-    placed: list[Bbox] = list(obstacles or [])
+    frame = _extents(ax.get_window_extent(renderer))
+    index = _BoxIndex()
+    for b in obstacles or []:
+        index.add(_extents(b))
     # the markers themselves: a name must not hide another feature
-    to_display = ax.transData.transform
-    for label in labels:
-        px, py = to_display((label.x, label.y))
-        placed.append(Bbox.from_extents(px - 5, py - 5, px + 5, py + 5))
+    if labels:
+        anchors = ax.transData.transform([(label.x, label.y) for label in labels])
+    else:
+        anchors = []
+    for px, py in anchors:
+        index.add((px - 5, py - 5, px + 5, py + 5))
     named: dict[str, str] = {}
-    leftover: list[Label] = []
-    for label in labels:
+    leftover: list[tuple[Label, tuple[float, float]]] = []
+    for label, anchor in zip(labels, anchors, strict=True):
         if len(named) >= max_names or not _try_place(ax, label, label.text, fontsize, frame,
-                                                     placed, renderer, bold=False):
-            leftover.append(label)
+                                                     index, renderer, anchor, bold=False):
+            leftover.append((label, anchor))
         else:
             named[label.key] = label.text
     numbers: dict[str, int] = {}
-    for label in leftover:
+    for label, anchor in leftover:
         if len(numbers) >= max_numbers:
             break
         number = len(numbers) + 1
         # a number that fits nowhere is left off (and counted as unlabelled), not piled on
-        if _try_place(ax, label, str(number), fontsize * 0.85, frame, placed, renderer,
+        if _try_place(ax, label, str(number), fontsize * 0.85, frame, index, renderer, anchor,
                       bold=True):
             numbers[label.key] = number
     if obstacles is not None:
-        obstacles[:] = placed
+        obstacles[:] = [Bbox.from_extents(*b) for b in index.boxes]
     log.debug("labels: %d by name, %d numbered, %d unlabelled", len(named), len(numbers),
               len(labels) - len(named) - len(numbers))
     return named, numbers
@@ -280,15 +325,31 @@ def _draw(ax: Axes, label: Label, text: str, fontsize: float,
                        annotation_clip=False)
 
 
-def _try_place(ax: Axes, label: Label, text: str, fontsize: float, frame: Bbox,
-               placed: list[Bbox], renderer, *, bold: bool) -> bool:
+_HA = {"left": 0.0, "center": 0.5, "right": 1.0}
+_VA = {"bottom": 0.0, "center": 0.5, "top": 1.0}
+
+
+def _try_place(ax: Axes, label: Label, text: str, fontsize: float,
+               frame: tuple[float, float, float, float], index: _BoxIndex, renderer,
+               anchor: tuple[float, float], *, bold: bool) -> bool:
+    """Try the eight positions of a label; keep its artist at the first free one."""
+    artist = _draw(ax, label, text, fontsize, _OFFSETS[0], bold=bold)
+    extent = artist.get_window_extent(renderer)
+    w, h = extent.width, extent.height
+    scale = ax.figure.dpi / 72.0
+    px, py = anchor
     for offset in _OFFSETS:
-        artist = _draw(ax, label, text, fontsize, offset, bold=bold)
-        box = artist.get_window_extent(renderer).padded(2)
-        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1
-                  and box.y0 >= frame.y0 and box.y1 <= frame.y1)
-        if inside and not _overlaps(box, placed):
-            placed.append(box)
+        dx, dy, ha, va = offset
+        x0 = px + dx * scale - _HA[ha] * w
+        y0 = py + dy * scale - _VA[va] * h
+        b = (x0 - 2, y0 - 2, x0 + w + 2, y0 + h + 2)  # padded by 2 px
+        inside = b[0] >= frame[0] and b[2] <= frame[2] and b[1] >= frame[1] and b[3] <= frame[3]
+        if inside and not index.hits(b):
+            if offset is not _OFFSETS[0]:
+                artist.xyann = (dx, dy)
+                artist.set_horizontalalignment(ha)
+                artist.set_verticalalignment(va)
+            index.add(b)
             return True
-        artist.remove()
+    artist.remove()
     return False

@@ -1,10 +1,13 @@
 """The briefing deck (``briefing.pptx``) built with python-pptx from the pictures.
 
 Slides: a title slide, the overview map, one slide per zone and one per belt
-(map + table of its projects, long tables continued on following slides), and
-"changes since last year" (projects whose status moved between the two latest
-years). All text is real text with the CJK font set as the East Asian
-typeface (``a:ea``), so it is searchable and LibreOffice renders it.
+(the map cropped large, its legend and a table of its projects as text, long
+tables continued on following slides), "changes since last year" (projects
+whose status moved between the two latest years) and, when the layers carry a
+delivery table, the delivery summary by zone and a map of the promises no
+later document reports on. All text is real text with the CJK font set as
+the East Asian typeface (``a:ea``), so it is searchable and LibreOffice
+renders it.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from layers.model import ProjectLayers
 from maps import palette
 from maps._cartography import status_as_of, status_years
 from maps.fonts import PPTX_EA_FALLBACK, cjk_family
-from maps.pictures import Picture, render_pictures
+from maps.pictures import FIGSIZE, MAP_BOX, LegendEntry, Picture, render_pictures, zone_label
 
 __all__ = ["MAP_TABLE_ROWS", "TABLE_ROWS", "changed_projects", "deck_from_pictures",
            "make_briefing"]
@@ -143,6 +146,89 @@ def _picture(slide: Slide, path: Path, x, y, *, width=None, height=None,
         pic.height = int(pic.height * (1 - crop_top))
 
 
+def _map_only(slide: Slide, path: Path, x, y, height) -> int:
+    """Add a picture cropped to its map (``MAP_BOX``), ``height`` high; return its width (EMU).
+
+    The picture's own title, legend and key are cut off: the slide repeats
+    them as text, at a size that can be read.
+    """
+    left, bottom, width, high = MAP_BOX
+    margin = 0.002
+    crop = {"left": left - margin, "right": 1 - left - width - margin,
+            "top": 1 - bottom - high - margin, "bottom": bottom - margin}
+    pic = slide.shapes.add_picture(str(path), x, y)
+    pic.crop_left, pic.crop_right = crop["left"], crop["right"]
+    pic.crop_top, pic.crop_bottom = crop["top"], crop["bottom"]
+    visible_w = (1 - crop["left"] - crop["right"]) * FIGSIZE[0]
+    visible_h = (1 - crop["top"] - crop["bottom"]) * FIGSIZE[1]
+    pic.height = int(height)
+    pic.width = int(height * visible_w / visible_h)
+    return pic.width
+
+
+#: Symbol drawn before a legend label, by ``LegendEntry.kind``.
+_SYMBOLS = {"point": "●", "coarse": "▨", "zone": "■", "belt": "┅", "line": "━"}
+
+
+def _rgb(colour: str) -> RGBColor:
+    return RGBColor.from_string(colour.lstrip("#")[:6].upper())
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rough width (inches) of ``text`` at ``size`` points: CJK one em, the rest 0.55 em."""
+    ems = sum(1.0 if ord(ch) > 0x2E80 else 0.55 for ch in text)
+    return ems * size / 72
+
+
+def _legend(slide: Slide, x, y, w, sections: Sequence[tuple[str, Sequence[LegendEntry]]], *,
+            family: str, size: float = 11) -> int:
+    """The picture's legend as real text: one paragraph per section; return its height (EMU).
+
+    Each entry is a coloured symbol and its label; a section starts with its
+    title in bold.
+    """
+    box = slide.shapes.add_textbox(x, y, w, Inches(0.5))
+    tf = box.text_frame
+    tf.word_wrap = True
+    tf.clear()
+    lines = 0.0
+    width_in = w / 914400
+    for n, (title, entries) in enumerate(sections):
+        para = tf.paragraphs[0] if n == 0 else tf.add_paragraph()
+        para.space_after = Pt(3)
+        pieces = [(f"{title}  ", _DARK, True)]
+        for entry in entries:
+            pieces.append((_SYMBOLS.get(entry.kind, "●"), _rgb(entry.colour), False))
+            pieces.append((f" {entry.label}   ", _DARK, False))
+        used = 0.0
+        for text, colour, bold in pieces:
+            run = para.add_run()
+            run.text = _clean(text)
+            run.font.size = Pt(size)
+            run.font.bold = bold
+            run.font.color.rgb = colour
+            _set_fonts(run, family)
+        # estimate the wrapped lines so that what follows starts below the legend
+        line_count = 1
+        for text, _, _ in pieces:
+            piece = _text_width(text, size)
+            if used + piece > width_in and used > 0:
+                line_count += 1
+                used = 0.0
+            used += piece
+        lines += line_count
+    height = Inches(lines * size * 1.25 / 72 + 0.12 * len(sections))
+    box.height = height
+    return height
+
+
+def _source(slide: Slide, picture: Picture, family: str, *, x, y, w) -> None:
+    """The base-map credit under a cropped map (the documents are on the title slide)."""
+    if picture.credit:
+        _textbox(slide, x, y, w, Inches(0.5), picture.credit, size=8, color=_GREY,
+                 family=family)
+
+
 def _year_of(row: pd.Series) -> str:
     years = status_years(row.get("status_by_year"))
     if years:
@@ -169,35 +255,50 @@ def _project_rows(layers: ProjectLayers, picture: Picture) -> list[list[str]]:
 
 
 def _map_slides(prs: PresentationType, layers: ProjectLayers, picture: Picture, family: str,
-                subtitle: str) -> None:
-    rows = _project_rows(layers, picture)
+                subtitle: str, *, rows: list[list[str]] | None = None,
+                header: Sequence[str] = ("号", "项目", "状态", "年份"),
+                widths: Sequence[float] = (0.45, 3.2, 1.05, 0.65),
+                more: str = "完整名单见 projects.csv",
+                continuations: int = MAX_CONTINUATIONS) -> None:
+    """A map slide (the map cropped large, legend and table as text) and its continuations."""
+    if rows is None:
+        rows = _project_rows(layers, picture)
     slide = _blank(prs)
     _title(slide, picture.title, family, subtitle)
-    _picture(slide, picture.png, Inches(0.2), Inches(1.25), width=Inches(9.1), crop_top=_TITLE_BAND)
-    header = ("号", "项目", "状态", "年份")
-    widths = (0.4, 2.3, 1.05, 0.6)
-    x, w = Inches(9.4), Inches(3.75)
+    map_w = _map_only(slide, picture.png, Inches(0.25), Inches(1.2), Inches(5.5))
+    _source(slide, picture, family, x=Inches(0.25), y=Inches(6.75), w=Emu(map_w))
+    x = Inches(0.25) + map_w + Inches(0.2)
+    w = _W - x - Inches(0.25)
+    y = Inches(1.2) + _legend(slide, x, Inches(1.15), w, picture.legend, family=family,
+                              size=10.5)
     if not rows:
-        _textbox(slide, x, Inches(1.3), w, Inches(1), "本图无已定位项目。", size=14, family=family)
+        _textbox(slide, x, y + Inches(0.1), w, Inches(1), "本图无已定位项目。", size=14,
+                 family=family)
         return
     first, rest = rows[:MAP_TABLE_ROWS], rows[MAP_TABLE_ROWS:]
-    _table(slide, header, first, x=x, y=Inches(1.25), w=w, widths=widths, family=family, size=10)
+    _table(slide, header, first, x=x, y=y, w=w, widths=widths, family=family, size=10)
     note = ["编号对应图中数字；● 为图上直接标注名称。"]
-    if rest:
+    if picture.note:
+        note.append(_clean(picture.note) + "。")
+    if rest and continuations:
         note.append(f"另有 {len(rest)} 项，见续页。")
-    _textbox(slide, x, Inches(1.25) + Inches(0.33) * (len(first) + 1) + Inches(0.1), w,
-             Inches(0.7), note, size=10, color=_GREY, family=family)
+    elif rest:
+        note.append(f"另有 {len(rest)} 项未列出，{more}。")
+    _textbox(slide, x, y + Inches(0.33) * (len(first) + 1) + Inches(0.05), w,
+             Inches(0.6), note, size=9.5, color=_GREY, family=family)
+    if not continuations:
+        return
     chunks = [rest[i:i + TABLE_ROWS] for i in range(0, len(rest), TABLE_ROWS)]
-    for n, chunk in enumerate(chunks[:MAX_CONTINUATIONS], start=1):
+    cont_widths = (0.6, 6.0, 1.6, 1.0)
+    for n, chunk in enumerate(chunks[:continuations], start=1):
         cont = _blank(prs)
         _title(cont, f"{picture.title}（续 {n}）", family, subtitle)
         _table(cont, header, chunk, x=Inches(0.6), y=Inches(1.3), w=Inches(12.1),
-               widths=(0.6, 6.0, 1.6, 1.0), family=family)
-    left = sum(len(c) for c in chunks[MAX_CONTINUATIONS:])
+               widths=cont_widths, family=family)
+    left = sum(len(c) for c in chunks[continuations:])
     if left:
         _textbox(cont, Inches(0.6), Inches(6.8), Inches(12), Inches(0.4),
-                 f"另有 {left} 项未列出，完整名单见 projects.csv。", size=11, color=_GREY,
-                 family=family)
+                 f"另有 {left} 项未列出，{more}。", size=11, color=_GREY, family=family)
 
 
 def changed_projects(layers: ProjectLayers) -> tuple[tuple[int, int] | None, list[dict]]:
@@ -269,6 +370,91 @@ def _changes_slides(prs: PresentationType, layers: ProjectLayers, family: str) -
                  family=family)
 
 
+_ZONE_ORDER = ("east", "central", "west", "outside", "district", "unlocated")
+
+
+def _lag(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:g}"
+
+
+def _delivery_table(summary: dict) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (one per zone, then the total) of the delivery summary table."""
+    classes = list(summary.get("classes", palette.DELIVERY_CLASSES))
+    header = ["分区", "承诺", *(palette.DELIVERY_CLASSES.get(c, (c,))[0] for c in classes),
+              "中位滞后（年）"]
+    by_zone = summary.get("by_zone", {})
+    order = [z for z in _ZONE_ORDER if z in by_zone] + sorted(z for z in by_zone
+                                                              if z not in _ZONE_ORDER)
+
+    def row(label: str, stats: dict) -> list[str]:
+        return [label, str(stats["promised"]),
+                *(str(stats["classes"].get(c, 0)) for c in classes),
+                _lag(stats.get("median_lag_years"))]
+
+    rows = [row(zone_label(z), by_zone[z]) for z in order]
+    rows.append(row("合计", summary["total"]))
+    return header, rows
+
+
+def _delivery_slides(prs: PresentationType, layers: ProjectLayers,
+                     picture: Picture | None, family: str) -> None:
+    """The delivery summary table by zone and the map of promises with no later report."""
+    from layers.delivery import delivery_summary
+
+    delivery = layers.delivery
+    if delivery is None:
+        return
+    slide = _blank(prs)
+    title = "承诺兑现情况（按分区）"
+    if not len(delivery):
+        _title(slide, title, family)
+        _textbox(slide, Inches(0.6), Inches(1.4), Inches(12), Inches(1),
+                 "资料中没有识别出承诺（规划语气的建设事项）。", size=16, family=family)
+        return
+    summary = delivery_summary(delivery)
+    total = summary["total"]
+    lag = total.get("median_lag_years")
+    _title(slide, title, family,
+           f"共 {total['promised']} 项承诺；已兑现 {total['classes'].get('delivered', 0)} 项"
+           + (f"，从承诺到完成的中位滞后 {_lag(lag)} 年" if lag is not None else ""))
+    header, rows = _delivery_table(summary)
+    n = len(header)
+    _table(slide, header, rows, x=Inches(0.6), y=Inches(1.3), w=Inches(12.1),
+           widths=(2.6, *([1.0] * (n - 2)), 1.5), family=family, size=12)
+    notes = [
+        "已兑现：后续文件报告建成/开放/改造完成；推进中：后续文件报告开工或在建；"
+        "未到期：承诺期限未过或尚无更晚的文件；",
+        "无后续报告：已到期，之后的文件再未提及；后续仅提及：已到期，之后的文件提及但未报告进展。",
+        "中位滞后：已兑现承诺从承诺年份到完成年份的年数中位数。全区（未细分）：只知位于长宁区。",
+    ]
+    _textbox(slide, Inches(0.6), Inches(1.3) + Inches(0.33) * (len(rows) + 1) + Inches(0.2),
+             Inches(12.1), Inches(1.2), notes, size=11, color=_GREY, family=family)
+    if picture is None:
+        return
+    ids = set(picture.project_ids)
+    table = delivery[delivery["entity_id"].astype(str).isin(ids)]
+    by_id = {str(r.entity_id): r for r in table.itertuples(index=False)}
+    rows = []
+    order = sorted(picture.project_ids, key=lambda pid: (
+        0 if pid in picture.numbers else 1 if pid in picture.named else 2,
+        picture.numbers.get(pid, 0)))
+    for pid in order:
+        r = by_id.get(pid)
+        if r is None:
+            continue
+        number = picture.numbers.get(pid)
+        mark = str(number) if number is not None else ("●" if pid in picture.named else "")
+        year = "" if pd.isna(r.promise_year) else str(int(r.promise_year))
+        rows.append([mark, _clean(r.name), zone_label(str(r.zone)), year])
+    drawn = len(picture.project_ids)
+    subtitle = f"{drawn + picture.not_drawn} 项承诺到期后无后续文件提及，图上标出 {drawn} 项"
+    if picture.not_drawn:
+        subtitle += f"；另有 {picture.not_drawn} 项只知在全区或未定位，无法在图上标出"
+    _map_slides(prs, layers, picture, family, subtitle, rows=rows,
+                header=("号", "项目", "分区", "承诺年"), widths=(0.45, 2.75, 1.55, 0.7),
+                more="完整名单见 delivery.csv", continuations=0)
+
+
 def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path: Path) -> Path:
     """Write the briefing deck for pictures already drawn by ``render_pictures``.
 
@@ -277,7 +463,7 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
     layers : ProjectLayers
         The projects the tables list.
     pictures : sequence of Picture
-        The overview, zone and belt pictures (year pictures are not used).
+        The overview, zone, belt and delivery pictures (year pictures are not used).
     path : Path
         The ``.pptx`` file to write (atomically).
 
@@ -318,6 +504,8 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
     for picture in by_kind.get("belt", []):
         _map_slides(prs, layers, picture, family, f"发展带 · {len(picture.project_ids)} 个项目")
     _changes_slides(prs, layers, family)
+    delivery_pictures = by_kind.get("delivery", [])
+    _delivery_slides(prs, layers, delivery_pictures[0] if delivery_pictures else None, family)
 
     with atomic_path(path) as tmp:
         prs.save(str(tmp))

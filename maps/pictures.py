@@ -1,36 +1,54 @@
 """Static briefing pictures (16:9, 1920×1080 PNG + SVG) drawn with matplotlib.
 
 One overview of the district with its three zones and three belts, one map
-per zone, one per belt and one per year (status as of that year). The base is
-vector data only (district, subdistricts, creek, metro) in the metric CRS
-``settings.metric_crs``, so the scale bar is true. Chinese text is drawn in
-the CJK font of ``maps.fonts`` (a ``PlanmapError`` names the apt package when
-none is installed). Main projects are labelled by name where the label fits;
-the rest get numbers listed in a key beside the map.
+per zone, one per belt, one per year (status as of that year) and, when the
+layers carry a delivery table, one map of the promises no later document
+reports on, coloured by zone. The base is vector data only (district,
+subdistricts, creek, metro) in the metric CRS ``settings.metric_crs``, so the
+scale bar is true. Chinese text is drawn in the CJK font of ``maps.fonts``
+(a ``PlanmapError`` names the apt package when none is installed). Main
+projects are labelled by name where the label fits; the rest get numbers
+listed in a key beside the map.
+
+Speed: every geometry is turned into a matplotlib ``Path`` once (the bundled
+reference layers once per process), and each style group is one collection
+(one per base layer, one per kind of project symbol with per-feature colours),
+so a picture has a few dozen artists whatever the number of projects.
 """
 
 from __future__ import annotations
 
+import colorsys
+import functools
 import logging
 import re
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
+import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_rgba
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_hex, to_rgb, to_rgba, to_rgba_array
 from matplotlib.figure import Figure
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from gis import settings
+from gis._errors import PlanmapError
 from gis.atomic import atomic_path
 from layers.model import ProjectLayers
 from layers.reference import REFERENCE_FILES, reference_layers
@@ -46,17 +64,46 @@ from maps._cartography import (
 )
 from maps.fonts import cjk_family, safe_text
 
-__all__ = ["Picture", "pictures_from_layers", "render_pictures"]
+__all__ = ["MAP_BOX", "LegendEntry", "Picture", "pictures_from_layers", "render_pictures",
+           "zone_label"]
 
 log = logging.getLogger(__name__)
 
 #: Figure size (inches) and resolution: 12.8 × 7.2 in at 150 dpi = 1920 × 1080 px.
 FIGSIZE = (12.8, 7.2)
 DPI = 150
-_MAP_BOX = (0.012, 0.075, 0.628, 0.825)
+#: The map axes (left, bottom, width, height) as fractions of the picture; the deck crops to it.
+MAP_BOX = (0.012, 0.075, 0.628, 0.825)
 _PANEL_BOX = (0.655, 0.075, 0.335, 0.825)
 _KEY_FONTSIZE = 9.0
 _SAFE_KEY = re.compile(r"[^a-z0-9_]+")
+#: Delivery class drawn on the delivery map.
+DELIVERY_MAP_CLASS = "no_later_report"
+#: Zones of the delivery table that have no drawable place.
+_UNDRAWABLE_ZONES = frozenset({"district", "unlocated", ""})
+#: Chinese names of the zone keys that are not functional zones.
+_OTHER_ZONES = {"outside": "区外", "district": "全区（未细分）", "unlocated": "未定位"}
+
+
+def zone_label(key: str) -> str:
+    """Chinese name of a zone key, including ``outside``, ``district`` and ``unlocated``."""
+    if key in palette.ZONES:
+        return palette.ZONES[key][0]
+    return _OTHER_ZONES.get(key, safe_text(str(key)) or "未定位")
+
+
+@dataclass
+class LegendEntry:
+    """One legend line: what kind of symbol, its label and colour.
+
+    ``kind`` is ``"point"`` (a dot), ``"coarse"`` (a hatched outline),
+    ``"zone"`` (a filled square), ``"belt"`` (a dashed outline) or
+    ``"line"`` (a stroke).
+    """
+
+    kind: str
+    label: str
+    colour: str
 
 
 @dataclass
@@ -66,11 +113,12 @@ class Picture:
     Attributes
     ----------
     stem : str
-        File name without suffix (``overview``, ``zone_east``, ``belt_line2``, ``year_2023``).
+        File name without suffix (``overview``, ``zone_east``, ``belt_line2``,
+        ``year_2023``, ``delivery_no_later_report``).
     kind : str
-        ``"overview"``, ``"zone"``, ``"belt"`` or ``"year"``.
+        ``"overview"``, ``"zone"``, ``"belt"``, ``"year"`` or ``"delivery"``.
     key : str
-        Zone or belt key, the year as text, or ``""`` for the overview.
+        Zone or belt key, the year as text, the delivery class, or ``""`` for the overview.
     title : str
         Chinese title drawn on the picture.
     png, svg : Path
@@ -83,6 +131,20 @@ class Picture:
         ``{id: number}`` of the projects numbered in the key.
     texts : list of str
         Every string drawn on the picture (for glyph checks).
+    legend : list of (str, list of LegendEntry)
+        The legend sections drawn beside the map (title, entries), for the deck
+        to repeat as text.
+    note : str
+        The note under the key (unlabelled projects, what could not be drawn).
+    source : str
+        The source and base-map credit line.
+    credit : str
+        The base-map credit alone (the deck lists the documents on its title slide).
+    not_drawn : int
+        Features of the picture's subject that have no place to draw
+        (delivery map: promises placed district-wide or not at all).
+    seconds : float
+        Time taken to draw and save the picture.
     """
 
     stem: str
@@ -95,6 +157,96 @@ class Picture:
     named: dict[str, str] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)
     texts: list[str] = field(default_factory=list)
+    legend: list[tuple[str, list[LegendEntry]]] = field(default_factory=list)
+    note: str = ""
+    source: str = ""
+    credit: str = ""
+    not_drawn: int = 0
+    seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- geometry → paths
+
+_MOVETO, _LINETO, _CLOSE = MplPath.MOVETO, MplPath.LINETO, MplPath.CLOSEPOLY
+
+
+def _geom_path(geom: BaseGeometry | None) -> MplPath | None:
+    """One compound matplotlib path of a geometry's rings and lines (points are left out).
+
+    Polygons are oriented (shell counter-clockwise, holes clockwise) so holes
+    stay empty under either fill rule.
+    """
+    if geom is None or geom.is_empty:
+        return None
+    verts: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    for part in shapely.get_parts(geom):
+        kind = part.geom_type
+        if kind == "Polygon":
+            part = shapely.orient_polygons(part)
+            for ring in (part.exterior, *part.interiors):
+                xy = shapely.get_coordinates(ring)
+                if len(xy) < 3:
+                    continue
+                c = np.full(len(xy), _LINETO, dtype=np.uint8)
+                c[0], c[-1] = _MOVETO, _CLOSE
+                verts.append(xy)
+                codes.append(c)
+        elif kind in ("LineString", "LinearRing"):
+            xy = shapely.get_coordinates(part)
+            if len(xy) < 2:
+                continue
+            c = np.full(len(xy), _LINETO, dtype=np.uint8)
+            c[0] = _MOVETO
+            verts.append(xy)
+            codes.append(c)
+        elif kind.startswith("Multi") or kind == "GeometryCollection":
+            sub = _geom_path(part)
+            if sub is not None:
+                verts.append(sub.vertices)
+                codes.append(sub.codes)
+    if not verts:
+        return None
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _paths(geoms) -> list[MplPath]:
+    return [p for p in (_geom_path(g) for g in geoms) if p is not None]
+
+
+def _collection(paths: Sequence[MplPath], **kwargs) -> PathCollection:
+    return PathCollection(list(paths), **kwargs)
+
+
+def _rgba(colours: Sequence[str] | str, alpha: float | Sequence[float] = 1.0) -> np.ndarray:
+    out = to_rgba_array(colours)
+    out[:, 3] = alpha
+    return out
+
+
+def _strong(colour: str) -> str:
+    """A saturated, darker version of a pale fill colour, for symbols on top of that fill."""
+    h, _, _ = colorsys.rgb_to_hls(*to_rgb(colour))
+    return to_hex(colorsys.hls_to_rgb(h, 0.38, 0.75))
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class _Base:
+    """The reference layers as paths in metres: built once per reference set."""
+
+    district: MplPath
+    district_shape: BaseGeometry
+    bounds: tuple[float, float, float, float]
+    subdistricts: list[MplPath]
+    creek_polys: list[MplPath]
+    creek_lines: list[MplPath]
+    metro: list[MplPath]
+    stations: np.ndarray
+    keys: list[str]
+    center_lonlat: tuple[float, float]
 
 
 @dataclass
@@ -102,13 +254,18 @@ class _Context:
     """Everything every sheet needs, projected once to the metric CRS."""
 
     crs: str
-    district: gpd.GeoDataFrame
-    reference: dict[str, gpd.GeoDataFrame]
-    zones: gpd.GeoDataFrame
-    belts: gpd.GeoDataFrame
+    base: _Base
+    zones: list[tuple[str, MplPath]]
+    zone_bounds: dict[str, tuple[float, float, float, float]]
+    belts: list[tuple[str, MplPath]]
+    belt_bounds: dict[str, tuple[float, float, float, float]]
     projects: gpd.GeoDataFrame
     source: str
-    center_lonlat: tuple[float, float]
+    credit: str
+    delivery: gpd.GeoDataFrame | None = None
+    delivery_not_drawn: int = 0
+    veils: dict[tuple, MplPath | None] = field(default_factory=dict)
+    unions: dict[tuple, MplPath | None] = field(default_factory=dict)
 
 
 def _safe_key(key: object, fallback: str) -> str:
@@ -116,7 +273,7 @@ def _safe_key(key: object, fallback: str) -> str:
     return cleaned or fallback
 
 
-def _metric(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+def _metric(gdf: gpd.GeoDataFrame | None, crs: str) -> gpd.GeoDataFrame:
     if gdf is None or len(gdf) == 0:
         return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=crs)
     if gdf.crs is None:
@@ -125,27 +282,153 @@ def _metric(gdf: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return gdf.to_crs(crs)
 
 
+def _make_base(reference: dict, crs: str) -> _Base:
+    ref = {key: _metric(gdf, crs) for key, gdf in reference.items() if gdf is not None}
+    if "district" not in ref or ref["district"].empty:
+        raise PlanmapError("the reference layers have no 'district' outline; pictures need one "
+                           "(layers.reference.reference_layers() provides it)")
+    district = ref["district"].union_all()
+    creek = ref.get("creek", _metric(None, crs))
+    is_poly = creek.geometry.geom_type.str.contains("Polygon")
+    stations = ref.get("metro_stations", _metric(None, crs))
+    c = gpd.GeoSeries([district], crs=crs).to_crs(settings.output_crs).iloc[0].centroid
+    return _Base(
+        district=_geom_path(district),
+        district_shape=district,
+        bounds=tuple(float(v) for v in district.bounds),
+        subdistricts=_paths(ref.get("subdistricts", _metric(None, crs)).geometry),
+        creek_polys=_paths(creek.geometry[is_poly]),
+        creek_lines=_paths(creek.geometry[~is_poly]),
+        metro=_paths(ref.get("metro_lines", _metric(None, crs)).geometry),
+        stations=shapely.get_coordinates(stations.geometry.values),
+        keys=[k for k in ("district", "subdistricts", "creek", "metro_lines", "metro_stations")
+              if k in ref and len(ref[k])],
+        center_lonlat=(c.x, c.y),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled_base(crs: str, folder: str) -> _Base:
+    """The bundled reference layers as paths, projected once per process."""
+    return _make_base(reference_layers(Path(folder)), crs)
+
+
+def _credits(keys: Sequence[str]) -> list[str]:
+    """Credits of the reference layers drawn, each once."""
+    return list(dict.fromkeys(c for k in keys if (c := REFERENCE_FILES.get(k, ("", ""))[1])))
+
+
 def _source_line(layers: ProjectLayers, drawn: list[str]) -> str:
     docs = [safe_text(str(d.get("title") or d.get("name") or "")) for d in layers.documents]
     docs = [d for d in docs if d]
     doc_text = "；".join(docs) if docs else "（未列出）"
-    credits: list[str] = []
-    for key in drawn:
-        credit = REFERENCE_FILES.get(key, ("", ""))[1]
-        if credit and credit not in credits:
-            credits.append(credit)
-    return f"资料来源：{doc_text}。底图：{'; '.join(credits)}。项目位置由文本地名匹配得出，斜线/虚线表示近似位置。"
+    return f"资料来源：{doc_text}。{_credit_line(_credits(drawn))}"
+
+
+def _credit_line(credits: Sequence[str]) -> str:
+    return f"底图：{'; '.join(credits)}。项目位置由文本地名匹配得出，斜线/虚线表示近似位置。"
+
+
+def _anchors(geoms: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Label anchors: the point itself, a line's middle, a polygon's representative point."""
+    xs, ys = np.empty(len(geoms)), np.empty(len(geoms))
+    for i, geom in enumerate(geoms):
+        kind = geom.geom_type
+        if kind == "Point":
+            p = geom
+        elif "LineString" in kind:
+            p = geom.interpolate(0.5, normalized=True)
+        else:
+            p = geom.representative_point()
+        xs[i], ys[i] = p.x, p.y
+    return xs, ys
+
+
+def _prepare(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add the drawing columns computed once per layer: kind, coarseness, paths, anchors."""
+    if not len(projects):
+        return projects.assign(_kind=pd.Series(dtype=str), _coarse=pd.Series(dtype=bool),
+                               _path=pd.Series(dtype=object), _halo=pd.Series(dtype=object),
+                               _halo_geom=pd.Series(dtype=object),
+                               _x=pd.Series(dtype=float), _y=pd.Series(dtype=float))
+    types = projects.geometry.geom_type.fillna("")
+    kind = np.where(types.str.contains("Point"), "point",
+                    np.where(types.str.contains("LineString"), "line", "polygon"))
+    precision = projects["precision"] if "precision" in projects.columns else ""
+    coarse = pd.Series(precision, index=projects.index).astype(str).isin(
+        palette.COARSE_PRECISIONS).to_numpy()
+    # one path object per distinct geometry: many projects share a subdistrict's outline
+    shared: dict[bytes, MplPath | None] = {}
+    paths: list[MplPath | None] = []
+    for k, g in zip(kind, projects.geometry, strict=True):
+        if k == "point":
+            paths.append(None)
+            continue
+        wkb = shapely.to_wkb(g)
+        if wkb not in shared:
+            shared[wkb] = _geom_path(g)
+        paths.append(shared[wkb])
+    halos: list[MplPath | None] = [None] * len(projects)
+    halo_geoms: list[BaseGeometry | None] = [None] * len(projects)
+    halo_rows = np.flatnonzero((kind == "point") & coarse)
+    if len(halo_rows):
+        metres = pd.to_numeric(projects["precision_m"], errors="coerce") \
+            if "precision_m" in projects.columns else pd.Series(np.nan, index=projects.index)
+        radius = np.clip(metres.fillna(300.0).replace(0, 300.0).to_numpy(float), 150.0, 800.0)
+        buffered = shapely.buffer(np.asarray(projects.geometry)[halo_rows], radius[halo_rows])
+        for i, geom in zip(halo_rows, buffered, strict=True):
+            halos[i] = _geom_path(geom)
+            halo_geoms[i] = geom
+    xs, ys = _anchors(projects.geometry)
+    return projects.assign(_kind=kind, _coarse=coarse, _path=_objects(paths, projects.index),
+                           _halo=_objects(halos, projects.index),
+                           _halo_geom=_objects(halo_geoms, projects.index), _x=xs, _y=ys)
+
+
+def _objects(values: Sequence, index: pd.Index) -> pd.Series:
+    """A Series of arbitrary objects (paths), never unpacked by pandas or numpy."""
+    array = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        array[i] = value
+    return pd.Series(array, index=index, dtype=object)
+
+
+def _delivery_projects(layers: ProjectLayers, crs: str) -> tuple[gpd.GeoDataFrame | None, int]:
+    """The promises of ``DELIVERY_MAP_CLASS`` that can be drawn, and how many cannot."""
+    delivery = layers.delivery
+    if delivery is None:
+        return None, 0
+    from layers.delivery import delivery_layer
+
+    wanted = delivery[delivery["delivery_class"].astype(str) == DELIVERY_MAP_CLASS]
+    zone = wanted["zone"].fillna("").astype(str)
+    placed = wanted[~zone.isin(_UNDRAWABLE_ZONES)]
+    if len(placed) and len(layers.projects):
+        gdf = delivery_layer(placed, layers.projects)
+    else:
+        gdf = gpd.GeoDataFrame(placed.iloc[:0].copy(), geometry=[], crs=settings.output_crs)
+    gdf = _metric(gdf, crs)
+    extra = layers.projects.set_index(layers.projects["id"].astype(str))
+    for column in ("mention_count", "precision_m", "type"):
+        if column in extra.columns and len(gdf):
+            values = extra[column][~extra.index.duplicated()]
+            gdf[column] = gdf["entity_id"].astype(str).map(values).to_numpy()
+    if len(gdf):
+        gdf = gdf.assign(
+            id=gdf["entity_id"].astype(str),
+            mention_count=pd.to_numeric(gdf.get("mention_count", 0), errors="coerce").fillna(0),
+        ).sort_values(["mention_count", "name"], ascending=[False, True], kind="stable")
+        gdf["colour_draw"] = [_strong(palette.ZONES[z][2]) if z in palette.ZONES else "#555555"
+                              for z in gdf["zone"].astype(str)]
+    return _prepare(gdf), len(wanted) - len(gdf)
 
 
 def _context(layers: ProjectLayers, reference: dict | None) -> _Context:
     crs = settings.metric_crs
-    ref = reference if reference is not None else reference_layers()
-    ref_m = {key: _metric(gdf, crs) for key, gdf in ref.items() if gdf is not None}
-    if "district" not in ref_m or ref_m["district"].empty:
-        from gis._errors import PlanmapError
-
-        raise PlanmapError("the reference layers have no 'district' outline; pictures need one "
-                           "(layers.reference.reference_layers() provides it)")
+    if reference is None:
+        base = _bundled_base(crs, str(settings.reference_data_folder))
+    else:
+        base = _make_base(reference, crs)
     projects = layers.projects.copy()
     if "in_changning" in projects.columns:
         projects = projects[projects["in_changning"].fillna(True).astype(bool)]
@@ -154,18 +437,30 @@ def _context(layers: ProjectLayers, reference: dict | None) -> _Context:
         projects = projects.assign(
             mention_count=pd.to_numeric(projects.get("mention_count", 0), errors="coerce").fillna(0)
         ).sort_values(["mention_count", "name"], ascending=[False, True], kind="stable")
-    district_wgs = ref_m["district"].to_crs(settings.output_crs).union_all()
-    c = district_wgs.centroid
+    zones = _metric(layers.zones, crs)
+    belts = _metric(layers.belts, crs)
+    zone_keys = [str(k) for k in zones.get("zone", [])]
+    belt_keys = [str(k) for k in belts.get("belt", [])]
+    belt_shapes = []
+    for key in dict.fromkeys(belt_keys):
+        shape = belts[belts["belt"].astype(str) == key].union_all()
+        clipped = shape.intersection(base.district_shape)
+        belt_shapes.append((key, clipped if not clipped.is_empty else shape))
+    delivery, not_drawn = _delivery_projects(layers, crs)
     return _Context(
         crs=crs,
-        district=ref_m["district"],
-        reference=ref_m,
-        zones=_metric(layers.zones, crs),
-        belts=_metric(layers.belts, crs),
-        projects=projects,
-        source=_source_line(layers, [k for k in ("district", "subdistricts", "creek", "metro_lines",
-                                                 "metro_stations") if k in ref_m]),
-        center_lonlat=(c.x, c.y),
+        base=base,
+        zones=[(k, p) for k, g in zip(zone_keys, zones.geometry, strict=True)
+               if (p := _geom_path(g)) is not None],
+        zone_bounds={k: tuple(zones[zones["zone"].astype(str) == k].total_bounds)
+                     for k in dict.fromkeys(zone_keys)},
+        belts=[(k, p) for k, g in belt_shapes if (p := _geom_path(g)) is not None],
+        belt_bounds={k: tuple(g.bounds) for k, g in belt_shapes},
+        projects=_prepare(projects),
+        source=_source_line(layers, base.keys),
+        credit=_credit_line(_credits(base.keys)),
+        delivery=delivery,
+        delivery_not_drawn=not_drawn,
     )
 
 
@@ -174,133 +469,214 @@ def _context(layers: ProjectLayers, reference: dict | None) -> _Context:
 
 def _draw_base(ax, ctx: _Context, *, zone_focus: str | None = None,
                belt_focus: str | None = None, show_belts: bool = True) -> None:
-    ctx.district.plot(ax=ax, facecolor="#f6f6f4", edgecolor="none", zorder=1, aspect=None)
-    for _, row in ctx.zones.iterrows():
-        key = str(row.get("zone", ""))
-        colour = palette.ZONES.get(key, ("", "", "#eeeeee"))[2]
-        alpha = 0.75 if zone_focus in (None, key) else 0.2
-        gpd.GeoSeries([row.geometry], crs=ctx.crs).plot(
-            ax=ax, facecolor=colour, edgecolor="white", linewidth=1.5, alpha=alpha, zorder=2,
-            aspect=None)
-    sub = ctx.reference.get("subdistricts")
-    if sub is not None and len(sub):
-        sub.boundary.plot(ax=ax, color="#9a9a9a", linewidth=0.6, linestyle=(0, (4, 2)), zorder=3,
-                          aspect=None)
-    if show_belts and len(ctx.belts):
-        district = ctx.district.union_all()
-        for _, row in ctx.belts.iterrows():
-            key = str(row.get("belt", ""))
-            colour = palette.BELTS.get(key, ("", "", "#555555"))[2]
-            focus = belt_focus in (None, key)
-            shape = row.geometry.intersection(district)
-            gpd.GeoSeries([shape], crs=ctx.crs).plot(
-                ax=ax, facecolor=colour, alpha=0.16 if focus else 0.04, edgecolor="none", zorder=4,
-                aspect=None)
-            gpd.GeoSeries([shape], crs=ctx.crs).boundary.plot(
-                ax=ax, color=colour, linewidth=1.8 if focus else 0.8, linestyle=(0, (6, 3)),
-                alpha=1.0 if focus else 0.4, zorder=4, aspect=None)
-    ctx.district.boundary.plot(ax=ax, color="#333333", linewidth=1.4, zorder=5, aspect=None)
-    creek = ctx.reference.get("creek")
-    if creek is not None and len(creek):
-        kinds = creek.geometry.geom_type
-        polys = creek[kinds.str.contains("Polygon")]
-        lines = creek[~kinds.str.contains("Polygon")]
-        if len(polys):
-            polys.plot(ax=ax, facecolor="#9ecae1", edgecolor="#4a90c2", linewidth=0.8, zorder=6,
-                       aspect=None)
-        if len(lines):
-            lines.plot(ax=ax, color="#4a90c2", linewidth=2.5, zorder=6, aspect=None)
-    metro = ctx.reference.get("metro_lines")
-    if metro is not None and len(metro):
-        metro.plot(ax=ax, color="#6f6f6f", linewidth=1.1, alpha=0.8, zorder=7, aspect=None)
-    stations = ctx.reference.get("metro_stations")
-    if stations is not None and len(stations):
-        stations.plot(ax=ax, marker="s", markersize=10, facecolor="white", edgecolor="#555555",
-                      linewidth=0.7, zorder=8, aspect=None)
+    """The base map: one collection per layer (zones and belts each one, coloured per feature)."""
+    base = ctx.base
+    add = ax.add_collection
+    add(_collection([base.district], facecolors="#f6f6f4", edgecolors="none", zorder=1),
+        autolim=False)
+    if ctx.zones:
+        colours = [palette.ZONES.get(k, ("", "", "#eeeeee"))[2] for k, _ in ctx.zones]
+        alpha = [0.75 if zone_focus in (None, k) else 0.2 for k, _ in ctx.zones]
+        add(_collection([p for _, p in ctx.zones], facecolors=_rgba(colours, alpha),
+                        edgecolors=_rgba(["white"] * len(colours), alpha), linewidths=1.5,
+                        zorder=2), autolim=False)
+    if base.subdistricts:
+        add(_collection(base.subdistricts, facecolors="none", edgecolors="#9a9a9a",
+                        linewidths=0.6, linestyles=[(0, (4, 2))], zorder=3), autolim=False)
+    if show_belts and ctx.belts:
+        colours = [palette.BELTS.get(k, ("", "", "#555555"))[2] for k, _ in ctx.belts]
+        focus = [belt_focus in (None, k) for k, _ in ctx.belts]
+        paths = [p for _, p in ctx.belts]
+        add(_collection(paths, facecolors=_rgba(colours, [0.16 if f else 0.04 for f in focus]),
+                        edgecolors="none", zorder=4), autolim=False)
+        add(_collection(paths, facecolors="none",
+                        edgecolors=_rgba(colours, [1.0 if f else 0.4 for f in focus]),
+                        linewidths=[1.8 if f else 0.8 for f in focus],
+                        linestyles=[(0, (6, 3))], zorder=4), autolim=False)
+    add(_collection([base.district], facecolors="none", edgecolors="#333333", linewidths=1.4,
+                    zorder=5), autolim=False)
+    if base.creek_polys:
+        add(_collection(base.creek_polys, facecolors="#9ecae1", edgecolors="#4a90c2",
+                        linewidths=0.8, zorder=6), autolim=False)
+    if base.creek_lines:
+        add(_collection(base.creek_lines, facecolors="none", edgecolors="#4a90c2",
+                        linewidths=2.5, zorder=6), autolim=False)
+    if base.metro:
+        add(_collection(base.metro, facecolors="none", edgecolors=to_rgba("#6f6f6f", 0.8),
+                        linewidths=1.1, zorder=7), autolim=False)
+    if len(base.stations):
+        ax.scatter(base.stations[:, 0], base.stations[:, 1], marker="s", s=10, facecolors="white",
+                   edgecolors="#555555", linewidths=0.7, zorder=8)
 
 
 def _mask_outside(ax, ctx: _Context) -> None:
     """Veil what lies outside the district so the eye stays inside it."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
-    veil = box(x0, y0, x1, y1).difference(ctx.district.union_all())
-    if not veil.is_empty:
-        gpd.GeoSeries([veil], crs=ctx.crs).plot(ax=ax, facecolor="white", alpha=0.55,
-                                                edgecolor="none", zorder=8.5, aspect=None)
+    key = (round(x0), round(y0), round(x1), round(y1))
+    if key not in ctx.veils:
+        veil = box(x0, y0, x1, y1).difference(ctx.base.district_shape)
+        ctx.veils[key] = _geom_path(veil)
+    path = ctx.veils[key]
+    if path is not None:
+        ax.add_collection(_collection([path], facecolors=to_rgba("white", 0.55), edgecolors="none",
+                                      zorder=8.5), autolim=False)
 
 
-def _anchor(geom: BaseGeometry) -> tuple[float, float]:
-    if geom.geom_type == "Point":
-        return geom.x, geom.y
-    if "LineString" in geom.geom_type:
-        p = geom.interpolate(0.5, normalized=True)
-        return p.x, p.y
-    p = geom.representative_point()
-    return p.x, p.y
+def _colours(projects: gpd.GeoDataFrame) -> list[str]:
+    if "colour_draw" in projects.columns:
+        return [str(c) for c in projects["colour_draw"]]
+    return [palette.status_color(str(s)) for s in projects["status_draw"]]
 
 
-def _is_coarse(row: pd.Series) -> bool:
-    return str(row.get("precision", "")) in palette.COARSE_PRECISIONS
+_MISSING = object()
 
 
-def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str) -> None:
-    """Draw each project in the colour of its ``status_draw``; coarse ones look approximate."""
-    for _, row in projects.iterrows():
-        colour = palette.status_color(row["status_draw"])
-        geom = row.geometry
-        coarse = _is_coarse(row)
-        series = gpd.GeoSeries([geom], crs=crs)
-        kind = geom.geom_type
-        if "Polygon" in kind:
-            if coarse:
-                series.plot(ax=ax, facecolor="none", edgecolor=colour, hatch="///", linewidth=1.0,
-                            linestyle=(0, (4, 2)), zorder=10, aspect=None)
+def _hatch_paths(geoms: Sequence[BaseGeometry], colours: Sequence[str], keys: Sequence[int],
+                 cache: dict | None) -> tuple[list[MplPath], list[str]]:
+    """One path per colour: the union of that colour's hatched shapes.
+
+    Agg builds a hatch tile for every path it fills, so a hatch costs about a
+    millisecond per path; the union also keeps overlapping hatches from
+    cancelling out (Agg fills compound paths even-odd). ``keys`` identify the
+    shapes for the cache (the union of the same shapes is reused across
+    pictures).
+    """
+    groups: dict[str, dict[int, BaseGeometry]] = {}
+    for geom, colour, key in zip(geoms, colours, keys, strict=True):
+        groups.setdefault(colour, {})[key] = geom
+    paths, cols = [], []
+    for colour, shapes in groups.items():
+        cache_key = (colour, tuple(sorted(shapes)))
+        path = cache.get(cache_key, _MISSING) if cache is not None else _MISSING
+        if path is _MISSING:
+            parts = list(shapes.values())
+            path = _geom_path(shapely.union_all(parts) if len(parts) > 1 else parts[0])
+            if cache is not None:
+                cache[cache_key] = path
+        if path is not None:
+            paths.append(path)
+            cols.append(colour)
+    return paths, cols
+
+
+def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
+                   cache: dict | None = None) -> None:
+    """Draw projects in the colour of their ``status_draw`` (or ``colour_draw``).
+
+    Coarse ones (``palette.COARSE_PRECISIONS``) look approximate: hatched
+    dashed outlines, dashed lines, points with a hatched halo as wide as their
+    ``precision_m`` (150–800 m). Each kind of symbol is one collection with
+    per-feature colours, whatever the number of projects; each hatch is one
+    path per colour. ``cache`` (a dict kept across pictures of one layer)
+    keeps those unions.
+    """
+    if not len(projects):
+        return
+    if "_kind" not in projects.columns:
+        projects = _prepare(projects)
+    colours = np.array(_colours(projects), dtype=object)
+    kind = projects["_kind"].to_numpy()
+    coarse = projects["_coarse"].to_numpy(bool)
+    add = ax.add_collection
+
+    def pick(mask, column, *, unique=False):
+        values = projects[column].to_numpy()
+        rows = [i for i in np.flatnonzero(mask) if values[i] is not None]
+        if unique:  # the same outline in the same colour is drawn once
+            seen: set[tuple[int, str]] = set()
+            rows = [i for i in rows
+                    if (id(values[i]), colours[i]) not in seen
+                    and not seen.add((id(values[i]), colours[i]))]
+        return rows, [values[i] for i in rows], list(colours[rows])
+
+    _, paths, cols = pick((kind == "polygon") & ~coarse, "_path")
+    if paths:
+        add(_collection(paths, facecolors=_rgba(cols, 0.45), edgecolors=_rgba(cols, 0.45),
+                        linewidths=1.2, zorder=10), autolim=False)
+    rows, paths, cols = pick((kind == "polygon") & coarse, "_path", unique=True)
+    if paths:
+        geoms = np.asarray(projects.geometry)[rows]
+        hatch, hatch_cols = _hatch_paths(geoms, cols, [id(p) for p in paths], cache)
+        add(_collection(hatch, facecolors="none", edgecolors="none", hatchcolors=hatch_cols,
+                        hatch="///", zorder=10), autolim=False)
+        add(_collection(paths, facecolors="none", edgecolors=cols, linewidths=1.0,
+                        linestyles=[(0, (4, 2))], zorder=10), autolim=False)
+    for is_coarse, width, style in ((False, 2.6, "solid"), (True, 3.2, (0, (3, 2)))):
+        _, paths, cols = pick((kind == "line") & (coarse == is_coarse), "_path")
+        if paths:
+            add(_collection(paths, facecolors="none", edgecolors=_rgba(cols, 0.85),
+                            linewidths=width, linestyles=[style], zorder=11), autolim=False)
+    rows, paths, cols = pick((kind == "point") & coarse, "_halo")
+    if paths:
+        add(_collection(paths, facecolors=_rgba(cols, 0.12), edgecolors="none", zorder=9),
+            autolim=False)
+        geoms = projects["_halo_geom"].to_numpy()[rows]
+        hatch, hatch_cols = _hatch_paths(geoms, cols, [id(p) for p in paths], cache)
+        add(_collection(hatch, facecolors="none", edgecolors="none",
+                        hatchcolors=_rgba(hatch_cols, 0.55), hatch="////", zorder=9),
+            autolim=False)
+        add(_collection(paths, facecolors="none", edgecolors=_rgba(cols, 0.55), linewidths=0.8,
+                        linestyles=[(0, (3, 2))], zorder=9), autolim=False)
+    points = kind == "point"
+    if points.any():
+        xy, index = shapely.get_coordinates(np.asarray(projects.geometry)[points],
+                                            return_index=True)
+        point_colours = colours[np.flatnonzero(points)][index]
+        point_coarse = coarse[points][index]
+        for is_coarse in (True, False):
+            sel = point_coarse == is_coarse
+            if not sel.any():
+                continue
+            cols = list(point_colours[sel])
+            if is_coarse:
+                ax.scatter(xy[sel, 0], xy[sel, 1], marker="o", s=38, facecolors="white",
+                           edgecolors=cols, linewidths=2.0, zorder=12)
             else:
-                series.plot(ax=ax, facecolor=colour, alpha=0.45, edgecolor=colour, linewidth=1.2,
-                            zorder=10, aspect=None)
-        elif "LineString" in kind:
-            series.plot(ax=ax, color=colour, linewidth=3.2 if coarse else 2.6,
-                        linestyle=(0, (3, 2)) if coarse else "-", alpha=0.85, zorder=11, aspect=None)
-        else:
-            if coarse:
-                radius = min(max(float(row.get("precision_m") or 300.0), 150.0), 800.0)
-                halo = series.buffer(radius)
-                halo.plot(ax=ax, facecolor=colour, alpha=0.12, edgecolor="none", zorder=9,
-                          aspect=None)
-                halo.plot(ax=ax, facecolor="none", edgecolor=to_rgba(colour, 0.55), hatch="////",
-                          linewidth=0.8, linestyle=(0, (3, 2)), zorder=9, aspect=None)
-                series.plot(ax=ax, marker="o", markersize=38, facecolor="white", edgecolor=colour,
-                            linewidth=2.0, zorder=12, aspect=None)
-            else:
-                series.plot(ax=ax, marker="o", markersize=46, facecolor=colour, edgecolor="white",
-                            linewidth=1.0, zorder=12, aspect=None)
+                ax.scatter(xy[sel, 0], xy[sel, 1], marker="o", s=46, facecolors=cols,
+                           edgecolors="white", linewidths=1.0, zorder=12)
 
 
-def _status_handles(statuses: list[str], any_coarse: bool) -> list:
-    handles = [Line2D([], [], marker="o", linestyle="none", markersize=8,
-                      markerfacecolor=palette.status_color(s), markeredgecolor="white",
-                      label=palette.status_label(s)) for s in palette.STATUSES if s in statuses]
+# --------------------------------------------------------------------------- legend
+
+
+def _status_entries(statuses: Sequence[str], any_coarse: bool) -> list[LegendEntry]:
+    entries = [LegendEntry("point", palette.status_label(s), palette.status_color(s))
+               for s in palette.STATUSES if s in statuses]
     if any_coarse:
-        handles.append(Patch(facecolor="none", edgecolor="#666666", hatch="////",
-                             linestyle="--", label="近似位置（道路/街道/片区级）"))
-    return handles
+        entries.append(LegendEntry("coarse", "近似位置（道路/街道/片区级）", "#666666"))
+    return entries
 
 
-def _structure_handles(ctx: _Context, *, zones: bool, belts: bool) -> list:
-    handles: list = []
+def _structure_entries(ctx: _Context, *, zones: bool, belts: bool) -> list[LegendEntry]:
+    entries: list[LegendEntry] = []
     if zones:
-        for key in palette.ZONES:
-            if key in set(ctx.zones.get("zone", pd.Series(dtype=str)).astype(str)):
-                handles.append(Patch(facecolor=palette.ZONES[key][2], edgecolor="white",
-                                     label=palette.ZONES[key][0]))
+        present = {k for k, _ in ctx.zones}
+        entries += [LegendEntry("zone", palette.ZONES[k][0], palette.ZONES[k][2])
+                    for k in palette.ZONES if k in present]
     if belts:
-        for key in palette.BELTS:
-            if key in set(ctx.belts.get("belt", pd.Series(dtype=str)).astype(str)):
-                handles.append(Patch(facecolor="none", edgecolor=palette.BELTS[key][2],
-                                     linestyle="--", linewidth=1.8, label=palette.BELTS[key][0]))
-    handles.append(Line2D([], [], color="#6f6f6f", linewidth=1.1, label="轨道交通线路"))
-    handles.append(Line2D([], [], color="#4a90c2", linewidth=2.5, label="苏州河"))
-    return handles
+        present = {k for k, _ in ctx.belts}
+        entries += [LegendEntry("belt", palette.BELTS[k][0], palette.BELTS[k][2])
+                    for k in palette.BELTS if k in present]
+    entries.append(LegendEntry("line", "轨道交通线路", "#6f6f6f"))
+    entries.append(LegendEntry("line", "苏州河", "#4a90c2"))
+    return entries
+
+
+def _handle(entry: LegendEntry):
+    if entry.kind == "point":
+        return Line2D([], [], marker="o", linestyle="none", markersize=8,
+                      markerfacecolor=entry.colour, markeredgecolor="white", label=entry.label)
+    if entry.kind == "coarse":
+        return Patch(facecolor="none", edgecolor=entry.colour, hatch="////", linestyle="--",
+                     label=entry.label)
+    if entry.kind == "zone":
+        return Patch(facecolor=entry.colour, edgecolor="white", label=entry.label)
+    if entry.kind == "belt":
+        return Patch(facecolor="none", edgecolor=entry.colour, linestyle="--", linewidth=1.8,
+                     label=entry.label)
+    width = 2.5 if entry.colour == "#4a90c2" else 1.1
+    return Line2D([], [], color=entry.colour, linewidth=width, label=entry.label)
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -322,54 +698,76 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
 
 
-def _sheet(ctx: _Context, *, stem: str, kind: str, key: str, title: str, subtitle: str,
-           bounds, projects: gpd.GeoDataFrame, zone_focus: str | None = None,
-           belt_focus: str | None = None, max_names: int = 12,
-           show_zones_legend: bool = True, note: str = "") -> tuple[Figure, dict]:
+# --------------------------------------------------------------------------- one sheet
+
+
+@dataclass
+class _Spec:
+    """What one sheet shows."""
+
+    stem: str
+    kind: str
+    key: str
+    title: str
+    subtitle: str
+    bounds: Sequence[float]
+    projects: gpd.GeoDataFrame
+    legend: list[tuple[str, list[LegendEntry], int]]
+    zone_focus: str | None = None
+    belt_focus: str | None = None
+    max_names: int = 12
+    key_title: str = "编号索引（按提及次数）"
+    note: str = ""
+    not_drawn: int = 0
+
+
+def _figure() -> Figure:
+    """The figure every sheet is drawn on in turn (its Agg renderer and text cache are kept)."""
     fig = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
-    fig.text(0.012, 0.955, title, fontsize=20, fontweight="bold", va="center")
-    fig.text(0.012, 0.915, subtitle, fontsize=11, color="#444444", va="center")
-    ax = fig.add_axes(_MAP_BOX)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figure, dict]:
+    projects = spec.projects
+    if fig is None:
+        fig = _figure()
+    fig.clear()
+    fig.text(0.012, 0.955, spec.title, fontsize=20, fontweight="bold", va="center")
+    fig.text(0.012, 0.915, spec.subtitle, fontsize=11, color="#444444", va="center")
+    ax = fig.add_axes(MAP_BOX)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_color("#bbbbbb")
     ax.set_autoscale_on(False)
-    _draw_base(ax, ctx, zone_focus=zone_focus, belt_focus=belt_focus)
-    if len(projects):
-        _draw_projects(ax, projects, ctx.crs)
-    fit_extent(bounds, ax, pad=0.06)
+    _draw_base(ax, ctx, zone_focus=spec.zone_focus, belt_focus=spec.belt_focus)
+    _draw_projects(ax, projects, ctx.crs, cache=ctx.unions)
+    fit_extent(spec.bounds, ax, pad=0.06)
     _mask_outside(ax, ctx)
-    ax.set_xlabel("")  # geopandas names the axes; a briefing map does not need it
-    ax.set_ylabel("")
-    # an Agg canvas only now: geopandas asks the canvas to redraw after every plot call
-    FigureCanvasAgg(fig)
     scale_bar(ax)
-    north_arrow(ax, ctx.crs, lonlat=ctx.center_lonlat)
+    north_arrow(ax, ctx.crs, lonlat=ctx.base.center_lonlat)
     source = "\n".join(_wrap(ctx.source, 232)[:3])
     fig.text(0.012, 0.012, source, fontsize=7.5, color="#555555", va="bottom")
 
     panel = fig.add_axes(_PANEL_BOX)
     panel.set_axis_off()
     renderer = fig.canvas.get_renderer()
-    statuses = sorted(set(projects["status_draw"])) if len(projects) else []
-    any_coarse = bool(len(projects)) and bool(projects.apply(_is_coarse, axis=1).any())
     top = 1.0
-    for legend_title, handles, ncol in (
-        ("项目状态", _status_handles(statuses, any_coarse), 2),
-        ("分区与发展带" if show_zones_legend else "底图",
-         _structure_handles(ctx, zones=show_zones_legend, belts=True), 1),
-    ):
-        if not handles:
+    for legend_title, entries, ncol in spec.legend:
+        if not entries:
             continue
-        legend = panel.legend(handles=handles, title=legend_title, loc="upper left",
-                              bbox_to_anchor=(0.0, top), ncol=ncol, fontsize=9,
-                              title_fontsize=10, frameon=False, alignment="left",
-                              handlelength=1.6, columnspacing=1.0, borderaxespad=0.0)
+        handles = [_handle(e) for e in entries]
+        # a Legend added as an artist only: panel.legend() would also keep it as panel.legend_
+        # and the last one would be drawn twice
+        legend = Legend(panel, handles, [h.get_label() for h in handles], title=legend_title,
+                        loc="upper left", bbox_to_anchor=(0.0, top), ncol=ncol, fontsize=9,
+                        title_fontsize=10, frameon=False, alignment="left",
+                        handlelength=1.6, columnspacing=1.0, borderaxespad=0.0)
         legend._legend_box.align = "left"
         panel.add_artist(legend)
-        box = legend.get_window_extent(renderer).transformed(panel.transAxes.inverted())
-        top = box.y0 - 0.03
+        extent = legend.get_window_extent(renderer).transformed(panel.transAxes.inverted())
+        top = extent.y0 - 0.03
 
     # key of numbered projects: as many rows as fit below the legends, in two columns
     panel_px = panel.get_window_extent(renderer)
@@ -377,85 +775,135 @@ def _sheet(ctx: _Context, *, stem: str, kind: str, key: str, title: str, subtitl
     key_top = top - 0.05
     rows = max(0, int((key_top - 0.02) / line_h))
     capacity = rows * 2
-    labels = [Label(*_anchor(row.geometry), text=safe_text(str(row["name"])), key=str(row["id"]))
-              for _, row in projects.iterrows()]
-    named, numbers = place_labels(ax, labels, max_names=max_names, max_numbers=capacity,
+    names = [safe_text(str(n)) for n in projects["name"]] if len(projects) else []
+    ids = [str(i) for i in projects["id"]] if len(projects) else []
+    labels = [Label(x, y, text=n, key=k) for x, y, n, k in
+              zip(projects["_x"] if len(projects) else [], projects["_y"] if len(projects) else [],
+                  names, ids, strict=True)]
+    named, numbers = place_labels(ax, labels, max_names=spec.max_names, max_numbers=capacity,
                                   fontsize=10)
     if numbers:
-        panel.text(0.0, top, "编号索引（按提及次数）", fontsize=10, fontweight="bold", va="top",
+        panel.text(0.0, top, spec.key_title, fontsize=10, fontweight="bold", va="top",
                    transform=panel.transAxes)
-        by_id = {str(r["id"]): r for _, r in projects.iterrows()}
+        position = {k: i for i, k in enumerate(ids)}
+        colours = _colours(projects)
         char_limit = max(4, int(panel_px.width / 2 / (_KEY_FONTSIZE / 72 * DPI)) - 3)
+        dots_x, dots_y, dots_c = [], [], []
         for pid, number in numbers.items():
-            row = by_id[pid]
+            i = position[pid]
             col, r = divmod(number - 1, rows)
             x, y = col * 0.5, key_top - r * line_h
-            panel.plot([x + 0.012], [y - line_h * 0.35], marker="o", markersize=6,
-                       color=palette.status_color(row["status_draw"]), transform=panel.transAxes,
-                       clip_on=False)
-            panel.text(x + 0.035, y, f"{number} {_truncate(safe_text(str(row['name'])), char_limit)}",
+            dots_x.append(x + 0.012)
+            dots_y.append(y - line_h * 0.35)
+            dots_c.append(colours[i])
+            panel.text(x + 0.035, y, f"{number} {_truncate(names[i], char_limit)}",
                        fontsize=_KEY_FONTSIZE, va="top", transform=panel.transAxes)
+        panel.scatter(dots_x, dots_y, s=36, c=dots_c, marker="o", transform=panel.transAxes,
+                      clip_on=False, linewidths=0)
     unlabelled = len(projects) - len(named) - len(numbers)
-    extra = note
+    extra = spec.note
     if unlabelled > 0:
         extra = (extra + "；" if extra else "") + f"另有 {unlabelled} 项未标注（见简报表格）"
     if extra:
         panel.text(0.0, 0.0, extra, fontsize=8.5, color="#555555", va="bottom",
                    transform=panel.transAxes, wrap=True)
-    return fig, {"named": named, "numbers": numbers}
+    return fig, {"named": named, "numbers": numbers, "note": extra}
 
 
-def _sheets(ctx: _Context) -> Iterator[tuple[dict, Figure, dict]]:
+def _status_legend(ctx: _Context, projects: gpd.GeoDataFrame, *, zones: bool = True
+                   ) -> list[tuple[str, list[LegendEntry], int]]:
+    statuses = set(projects["status_draw"]) if len(projects) else set()
+    any_coarse = bool(len(projects)) and bool(projects["_coarse"].any())
+    return [("项目状态", _status_entries(statuses, any_coarse), 2),
+            ("分区与发展带" if zones else "底图", _structure_entries(ctx, zones=zones, belts=True), 1)]
+
+
+def _specs(ctx: _Context) -> Iterator[_Spec]:
     projects = ctx.projects
-    district_bounds = ctx.district.total_bounds
+    district_bounds = ctx.base.bounds
     n_all = len(projects)
 
     latest = projects.assign(status_draw=projects["status_latest"].fillna("mentioned").astype(str)) \
         if n_all else projects.assign(status_draw=pd.Series(dtype=str))
-    spec = {"stem": "overview", "kind": "overview", "key": "", "title": "长宁区规划项目总览：三区三带"}
-    fig, info = _sheet(ctx, **spec, subtitle=f"共 {n_all} 个已定位项目，颜色为最近一年的状态",
-                       bounds=district_bounds, projects=latest, max_names=10)
-    yield spec, fig, {**info, "ids": list(latest["id"].astype(str))}
+    yield _Spec("overview", "overview", "", "长宁区规划项目总览：三区三带",
+                f"共 {n_all} 个已定位项目，颜色为最近一年的状态", district_bounds, latest,
+                _status_legend(ctx, latest), max_names=10)
 
-    zone_keys = [k for k in palette.ZONES if k in set(ctx.zones.get("zone", []))]
-    zone_keys += [k for k in ctx.zones.get("zone", []) if k not in zone_keys]
+    zone_keys = [k for k in palette.ZONES if k in ctx.zone_bounds]
+    zone_keys += [k for k in ctx.zone_bounds if k not in zone_keys]
     for i, key in enumerate(zone_keys):
-        zone = ctx.zones[ctx.zones["zone"] == key]
         sub = latest[latest["zone"].astype(str) == key] if n_all else latest
         name = palette.ZONES.get(key, (safe_text(str(key)),))[0]
-        spec = {"stem": f"zone_{_safe_key(key, f'z{i}')}", "kind": "zone", "key": str(key),
-                "title": name}
-        fig, info = _sheet(ctx, **spec, subtitle=f"{len(sub)} 个项目，颜色为最近一年的状态",
-                           bounds=zone.total_bounds, projects=sub, zone_focus=key)
-        yield spec, fig, {**info, "ids": list(sub["id"].astype(str))}
+        yield _Spec(f"zone_{_safe_key(key, f'z{i}')}", "zone", key, name,
+                    f"{len(sub)} 个项目，颜色为最近一年的状态", ctx.zone_bounds[key], sub,
+                    _status_legend(ctx, sub), zone_focus=key)
 
-    district = ctx.district.union_all()
-    belt_keys = [k for k in palette.BELTS if k in set(ctx.belts.get("belt", []))]
-    belt_keys += [k for k in ctx.belts.get("belt", []) if k not in belt_keys]
+    belt_keys = [k for k in palette.BELTS if k in ctx.belt_bounds]
+    belt_keys += [k for k in ctx.belt_bounds if k not in belt_keys]
+    belt_lists = latest["belts"].fillna("").astype(str).str.split(",") if n_all else None
     for i, key in enumerate(belt_keys):
-        shape = ctx.belts[ctx.belts["belt"] == key].union_all().intersection(district)
-        if shape.is_empty:
-            shape = ctx.belts[ctx.belts["belt"] == key].union_all()
-        member = latest["belts"].fillna("").astype(str).str.split(",").apply(lambda b, k=key: k in b) \
-            if n_all else pd.Series(dtype=bool)
-        sub = latest[member] if n_all else latest
+        sub = latest[belt_lists.apply(lambda b, k=key: k in b)] if n_all else latest
         name = palette.BELTS.get(key, (safe_text(str(key)),))[0]
-        spec = {"stem": f"belt_{_safe_key(key, f'b{i}')}", "kind": "belt", "key": str(key),
-                "title": name}
-        fig, info = _sheet(ctx, **spec, subtitle=f"{len(sub)} 个项目，颜色为最近一年的状态",
-                           bounds=shape.bounds, projects=sub, belt_focus=key)
-        yield spec, fig, {**info, "ids": list(sub["id"].astype(str))}
+        yield _Spec(f"belt_{_safe_key(key, f'b{i}')}", "belt", key, name,
+                    f"{len(sub)} 个项目，颜色为最近一年的状态", ctx.belt_bounds[key], sub,
+                    _status_legend(ctx, sub), belt_focus=key)
 
-    years = sorted({y for v in projects.get("status_by_year", []) for y in status_years(v)})
+    histories = projects["status_by_year"] if n_all else pd.Series(dtype=str)
+    parsed = [status_years(v) for v in histories]
+    years = sorted({y for h in parsed for y in h})
     for year in years:
-        status = projects["status_by_year"].apply(lambda v, y=year: status_as_of(v, y))
+        status = pd.Series([status_as_of(h, year) for h in parsed], index=projects.index,
+                           dtype=object)
         sub = projects.assign(status_draw=status)[status.notna()]
-        spec = {"stem": f"year_{int(year)}", "kind": "year", "key": str(year),
-                "title": f"{year} 年项目状态"}
-        fig, info = _sheet(ctx, **spec,
-                           subtitle=f"{len(sub)} 个项目；状态为 {year} 年及以前最近一次记载",
-                           bounds=district_bounds, projects=sub, max_names=10)
-        yield spec, fig, {**info, "ids": list(sub["id"].astype(str))}
+        yield _Spec(f"year_{int(year)}", "year", str(year), f"{year} 年项目状态",
+                    f"{len(sub)} 个项目；状态为 {year} 年及以前最近一次记载", district_bounds, sub,
+                    _status_legend(ctx, sub), max_names=10)
+
+    if ctx.delivery is not None:
+        yield _delivery_spec(ctx)
+
+
+def _delivery_spec(ctx: _Context) -> _Spec:
+    sub = ctx.delivery
+    label = palette.DELIVERY_CLASSES[DELIVERY_MAP_CLASS][0]
+    zones = sub["zone"].astype(str) if len(sub) else pd.Series(dtype=str)
+    counts = zones.value_counts()
+    order = [k for k in palette.ZONES if k in counts.index]
+    order += sorted(k for k in counts.index if k not in order)
+    entries = [LegendEntry("point", f"{zone_label(k)}：{int(counts[k])} 项",
+                           _strong(palette.ZONES[k][2]) if k in palette.ZONES else "#555555")
+               for k in order]
+    if len(sub) and bool(sub["_coarse"].any()):
+        entries.append(LegendEntry("coarse", "近似位置（道路/街道/片区级）", "#666666"))
+    total = len(sub) + ctx.delivery_not_drawn
+    not_drawn = ctx.delivery_not_drawn
+    note = f"{not_drawn} 项只知在全区或未定位，图上无法标出" if not_drawn else ""
+    return _Spec(
+        f"delivery_{DELIVERY_MAP_CLASS}", "delivery", DELIVERY_MAP_CLASS,
+        f"{label}的承诺项目（按分区）",
+        f"共 {total} 项承诺到期后无后续文件提及，图上标出 {len(sub)} 项，颜色为所在分区",
+        ctx.base.bounds, sub,
+        [(f"{label}（按分区）", entries, 1),
+         ("底图", _structure_entries(ctx, zones=True, belts=True), 1)],
+        max_names=10, key_title="编号索引（按提及次数）", note=note, not_drawn=not_drawn,
+    )
+
+
+def _save_png(fig: Figure, path: Path) -> None:
+    """Write the figure as an opaque RGB PNG (zlib level 3: half the time of 6, 4 % larger)."""
+    canvas = fig.canvas
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
+                             canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    info = PngInfo()
+    info.add_text("Software", "planmap")
+    with atomic_path(path) as tmp:
+        image.save(tmp, format="png", compress_level=3, dpi=(DPI, DPI), pnginfo=info)
+
+
+def _save_svg(fig: Figure, path: Path) -> None:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"})
 
 
 def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None = None
@@ -465,17 +913,19 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
     Parameters
     ----------
     layers : ProjectLayers
-        Projects, zones and belts to draw.
+        Projects, zones and belts to draw; with a ``delivery`` table, also the
+        map of the promises no later document reports on.
     out : Path
         Output folder; pictures go to ``out/slides/<stem>.png`` and ``.svg``.
     reference : dict of GeoDataFrame, optional
         Base layers (``district``, ``subdistricts``, ``creek``, ``metro_lines``,
-        ``metro_stations``); ``None`` uses ``layers.reference.reference_layers()``.
+        ``metro_stations``); ``None`` uses ``layers.reference.reference_layers()``
+        (projected once per process).
 
     Returns
     -------
     list of Picture
-        In drawing order: overview, zones, belts, years.
+        In drawing order: overview, zones, belts, years, delivery.
 
     Raises
     ------
@@ -489,26 +939,28 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
     pictures: list[Picture] = []
     rc = {"font.family": [family], "svg.fonttype": "path", "axes.unicode_minus": False,
           "hatch.linewidth": 0.8, "svg.hashsalt": "planmap"}
+    started = time.perf_counter()
     with matplotlib.rc_context(rc):
-        for spec, fig, info in _sheets(ctx):
-            png, svg = folder / f"{spec['stem']}.png", folder / f"{spec['stem']}.svg"
+        fig = _figure()
+        for spec in _specs(ctx):
+            t0 = time.perf_counter()
+            fig, info = _sheet(ctx, spec, fig)
+            png, svg = folder / f"{spec.stem}.png", folder / f"{spec.stem}.svg"
             texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
-            for path, fmt in ((png, "png"), (svg, "svg")):
-                with atomic_path(path) as tmp:
-                    fig.savefig(tmp, format=fmt, dpi=DPI, metadata=_metadata(fmt))
-            pictures.append(Picture(stem=spec["stem"], kind=spec["kind"], key=spec["key"],
-                                    title=spec["title"], png=png, svg=svg,
-                                    project_ids=info["ids"], named=info["named"],
-                                    numbers=info["numbers"], texts=texts))
-            fig.clear()
-    log.info("pictures: wrote %d maps to %s", len(pictures), folder)
+            _save_png(fig, png)
+            _save_svg(fig, svg)
+            seconds = time.perf_counter() - t0
+            pictures.append(Picture(
+                stem=spec.stem, kind=spec.kind, key=spec.key, title=spec.title, png=png, svg=svg,
+                project_ids=[str(i) for i in spec.projects["id"]] if len(spec.projects) else [],
+                named=info["named"], numbers=info["numbers"], texts=texts,
+                legend=[(t, e) for t, e, _ in spec.legend if e], note=info["note"],
+                source=ctx.source, credit=ctx.credit, not_drawn=spec.not_drawn, seconds=seconds))
+            log.debug("pictures: %s in %.2f s", spec.stem, seconds)
+        fig.clear()
+    log.info("pictures: wrote %d maps to %s in %.1f s", len(pictures), folder,
+             time.perf_counter() - started)
     return pictures
-
-
-def _metadata(fmt: str) -> dict:
-    if fmt == "svg":
-        return {"Date": None, "Creator": "planmap"}
-    return {"Software": "planmap"}
 
 
 def pictures_from_layers(layers: ProjectLayers, out: Path, *, reference: dict | None = None
