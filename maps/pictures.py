@@ -396,7 +396,7 @@ def _objects(values: Sequence, index: pd.Index) -> pd.Series:
 def _delivery_projects(layers: ProjectLayers, crs: str) -> tuple[gpd.GeoDataFrame | None, int]:
     """The promises of ``DELIVERY_MAP_CLASS`` that can be drawn, and how many cannot."""
     delivery = layers.delivery
-    if delivery is None:
+    if delivery is None or not len(delivery):
         return None, 0
     from layers.delivery import delivery_layer
 

@@ -114,8 +114,11 @@ def _row(name, geom, zone, belts, precision, history, count, type_="other"):
     }
 
 
-def briefing_layers(*, crowd: bool = True) -> ProjectLayers:
-    """A ProjectLayers with 24 (+12 crowded) projects in the real district outline."""
+def briefing_layers(*, crowd: bool = True, delivery: bool = False) -> ProjectLayers:
+    """A ProjectLayers with 24 (+12 crowded) projects in the real district outline.
+
+    ``delivery=True`` adds the delivery table of ``briefing_delivery``.
+    """
     district = reference_layers()["district"].union_all()
     zones, belts = _layers_geoms(district)
     rows = [_row(n, Point(x, y), z, b, p, h, c) for n, x, y, z, b, p, h, c in _POINTS]
@@ -142,5 +145,75 @@ def briefing_layers(*, crowd: bool = True) -> ProjectLayers:
         {"name": "changning_14th_plan.txt", "title": "长宁区国民经济和社会发展第十四个五年规划纲要",
          "date": "2021-03-01", "kind": "plan"},
     ]
-    return ProjectLayers(projects=projects, timeline=timeline, zones=zones, belts=belts,
-                         documents=documents)
+    layers = ProjectLayers(projects=projects, timeline=timeline, zones=zones, belts=belts,
+                           documents=documents)
+    if delivery:
+        layers.delivery = briefing_delivery(layers)
+    return layers
+
+
+# (project name or None for an entity with no drawable place, zone, class, promise year, lag)
+_PROMISES = [
+    ("中山公园", "east", "delivered", 2020, 1),
+    ("长宁来福士广场", "east", "delivered", 2019, 3),
+    ("苏州河长宁段滨水空间", "east", "in_progress", 2021, None),
+    ("天山路社区中心", "east", "no_later_report", 2021, None),
+    ("新华路街区更新", "east", "no_later_report", 2021, None),
+    ("临空园区六期", "west", "no_later_report", 2020, None),
+    ("淞虹路站综合开发", "west", "mentioned_later", 2021, None),
+    ("北新泾社区文化中心", "west", "delivered", 2021, 2),
+    ("外环林带", "west", "no_later_report", 2021, None),
+    ("虹桥路时尚创意街", "central", "not_yet_due", 2023, None),
+    ("虹桥古北地区城市更新", "central", "no_later_report", 2021, None),
+    ("延安西路沿线整治", "central", "no_later_report", 2022, None),
+    (None, "district", "no_later_report", 2021, None),
+    (None, "district", "delivered", 2020, 2),
+    (None, "", "no_later_report", 2022, None),
+    (None, "", "not_yet_due", 2023, None),
+]
+
+
+def briefing_delivery(layers: ProjectLayers) -> pd.DataFrame:
+    """A delivery table (``DELIVERY_COLUMNS``) over the fixture's projects.
+
+    Eight promises have no later report: six drawable (east 2, west 2,
+    central 2, one of them a line), two with no place to draw (one only
+    known to lie in the district, one unlocated).
+    """
+    from layers.delivery import DELIVERY_COLUMNS
+
+    ids = dict(zip(layers.projects["name"], layers.projects["id"], strict=True))
+    belts = dict(zip(layers.projects["name"], layers.projects["belts"], strict=True))
+    rows = []
+    for i, (name, zone, cls, year, lag) in enumerate(_PROMISES):
+        done = year + lag if lag is not None else None
+        rows.append({
+            "entity_id": ids[name] if name else f"cn-nowhere{i:04d}",
+            "name": name or f"无处可画的承诺{i}",
+            "zone": zone,
+            "belts": belts[name] if name else "",
+            "precision": "exact",
+            "promise_year": year,
+            "promise_doc": "changning_14th_plan.txt",
+            "promise_line": 10 + i,
+            "promise_status": "planned",
+            "promise_sentence": f"推进{name or '某项目'}建设。",
+            "period": "",
+            "due_year": year,
+            "first_work_year": done,
+            "done_year": done,
+            "done_status": "completed" if done else "",
+            "delivery_status": "completed" if done else "",
+            "delivery_sentence": "",
+            "delivery_doc": "",
+            "delivery_line": None,
+            "later_mentions": 1 if cls == "mentioned_later" else 0,
+            "lag_years": lag,
+            "late_years": lag,
+            "delivery_class": cls,
+        })
+    frame = pd.DataFrame(rows, columns=list(DELIVERY_COLUMNS))
+    for column in ("promise_year", "promise_line", "due_year", "first_work_year", "done_year",
+                   "delivery_line", "later_mentions", "lag_years", "late_years"):
+        frame[column] = frame[column].astype("Int64")
+    return frame

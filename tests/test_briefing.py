@@ -11,8 +11,10 @@ import pytest
 from briefing_fixtures import TRICKY_NAME, briefing_layers
 from pptx import Presentation
 from pptx.oxml.ns import qn
+from pptx.util import Inches
 from pypdf import PdfReader
 
+from layers.delivery import delivery_summary
 from maps import palette
 from maps.briefing import MAP_TABLE_ROWS, TABLE_ROWS, changed_projects, make_briefing
 
@@ -20,7 +22,7 @@ from maps.briefing import MAP_TABLE_ROWS, TABLE_ROWS, changed_projects, make_bri
 @pytest.fixture(scope="module")
 def deck(tmp_path_factory):
     out = tmp_path_factory.mktemp("briefing")
-    paths = make_briefing(briefing_layers(), out)
+    paths = make_briefing(briefing_layers(delivery=True), out)
     return out, paths, Presentation(str(out / "briefing.pptx"))
 
 
@@ -52,7 +54,8 @@ def _expected_slide_count(layers) -> int:
         count = int(projects["belts"].str.split(",").apply(lambda b, k=key: k in b).sum())
         n += 1 + math.ceil(max(0, count - MAP_TABLE_ROWS) / TABLE_ROWS)
     _, changes = changed_projects(layers)
-    return n + max(1, math.ceil(len(changes) / TABLE_ROWS))
+    n += max(1, math.ceil(len(changes) / TABLE_ROWS))
+    return n + (2 if layers.delivery is not None else 0)  # delivery table + map
 
 
 def test_make_briefing_returns_pictures_and_deck(deck):
@@ -64,7 +67,7 @@ def test_make_briefing_returns_pictures_and_deck(deck):
 
 def test_deck_has_the_expected_slides(deck):
     _, _, prs = deck
-    layers = briefing_layers()
+    layers = briefing_layers(delivery=True)
     slides = list(prs.slides)
     assert len(slides) == _expected_slide_count(layers)
     assert prs.slide_width * 9 == prs.slide_height * 16  # 16:9
@@ -75,7 +78,8 @@ def test_deck_has_the_expected_slides(deck):
         assert palette.ZONES[key][0] in titles
     for key in palette.BELTS:
         assert palette.BELTS[key][0] in titles
-    assert titles[-1].startswith("2022—2023 年状态变化")
+    assert titles[-3].startswith("2022—2023 年状态变化")
+    assert titles[-2:] == ["承诺兑现情况（按分区）", "无后续报告的承诺项目（按分区）"]
 
 
 def _zone_rows(prs, title: str) -> list[list[str]]:
@@ -150,6 +154,73 @@ def test_changes_slide_with_a_single_year(tmp_path):
     make_briefing(layers, tmp_path)
     prs = Presentation(str(tmp_path / "briefing.pptx"))
     assert "资料只记载了一个年份，无法比较。" in _texts(list(prs.slides)[-1])
+    # no delivery table (layers.delivery is None): no delivery slides, no delivery picture
+    everything = [t for s in prs.slides for t in _texts(s)]
+    assert not [t for t in everything if "承诺" in t]
+    assert not list((tmp_path / "slides").glob("delivery_*"))
+
+
+def _slide(prs, title: str):
+    return next(s for s in prs.slides if _texts(s) and _texts(s)[0] == title)
+
+
+def test_delivery_table_slide_equals_delivery_summary(deck):
+    _, _, prs = deck
+    layers = briefing_layers(delivery=True)
+    summary = delivery_summary(layers.delivery)
+    slide = _slide(prs, "承诺兑现情况（按分区）")
+    (table,) = _tables(slide)
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    header, rows = cells[0], cells[1:]
+    classes = list(palette.DELIVERY_CLASSES)
+    assert header == ["分区", "承诺", *(palette.DELIVERY_CLASSES[c][0] for c in classes),
+                      "中位滞后（年）"]
+    labels = {"east": palette.ZONES["east"][0], "central": palette.ZONES["central"][0],
+              "west": palette.ZONES["west"][0], "district": "全区（未细分）",
+              "unlocated": "未定位"}
+    expected = {labels[z]: stats for z, stats in summary["by_zone"].items()}
+    expected["合计"] = summary["total"]
+    assert [r[0] for r in rows] == [labels[z] for z in ("east", "central", "west", "district",
+                                                        "unlocated")] + ["合计"]
+    for row in rows:
+        stats = expected[row[0]]
+        assert int(row[1]) == stats["promised"]
+        assert [int(v) for v in row[2:-1]] == [stats["classes"][c] for c in classes]
+        lag = stats["median_lag_years"]
+        assert row[-1] == ("—" if lag is None else f"{lag:g}")
+    assert sum(int(r[1]) for r in rows[:-1]) == int(rows[-1][1]) == len(layers.delivery)
+
+
+def test_delivery_map_slide_counts_what_cannot_be_drawn(deck):
+    out, _, prs = deck
+    layers = briefing_layers(delivery=True)
+    slide = _slide(prs, "无后续报告的承诺项目（按分区）")
+    assert len(_pictures(slide)) == 1
+    texts = _texts(slide)
+    assert "8 项承诺到期后无后续文件提及，图上标出 6 项；另有 2 项只知在全区或未定位，无法在图上标出" \
+        in texts
+    (table,) = _tables(slide)
+    names = {row.cells[1].text for row in list(table.rows)[1:]}
+    delivery = layers.delivery
+    wanted = delivery[(delivery["delivery_class"] == "no_later_report")
+                      & delivery["zone"].isin(["east", "central", "west"])]
+    assert names == set(wanted["name"])
+    # the legend is text on the slide, with the count per zone
+    assert any(f"{palette.ZONES['east'][0]}：2 项" in t for t in texts)
+    assert (out / "slides" / "delivery_no_later_report.png").exists()
+
+
+def test_zone_slides_carry_their_legend_as_text(deck):
+    _, _, prs = deck
+    slide = _slide(prs, palette.ZONES["east"][0])
+    legend = next(t for t in _texts(slide) if t.startswith("项目状态"))
+    assert palette.status_label("planned") in legend and palette.BELTS["line2"][0] in legend
+    sizes = {r.font.size.pt for shape in slide.shapes if shape.has_text_frame
+             for p in shape.text_frame.paragraphs for r in p.runs if r.text.strip()}
+    assert min(sizes) >= 8  # nothing on the slide is drawn smaller than 8 pt
+    # the map is cropped to its frame, so it is drawn larger than the whole picture would be
+    (pic,) = _pictures(slide)
+    assert pic.crop_right > 0.3 and pic.height > Inches(5)
 
 
 def _soffice() -> str | None:

@@ -37,6 +37,7 @@ EXPECTED_STEMS = {
     "overview", "zone_east", "zone_central", "zone_west",
     "belt_suzhou_creek", "belt_line2", "belt_yanan_hongqiao",
     "year_2019", "year_2020", "year_2021", "year_2022", "year_2023",
+    "delivery_no_later_report",
 }
 
 
@@ -50,7 +51,7 @@ def _cjk_rc():
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("pictures")
-    return out, render_pictures(briefing_layers(), out)
+    return out, render_pictures(briefing_layers(delivery=True), out)
 
 
 def test_every_picture_is_written_at_slide_resolution(rendered):
@@ -69,8 +70,8 @@ def test_file_names_never_come_from_document_text(rendered):
     _, pictures = rendered
     for picture in pictures:
         for path in (picture.png, picture.svg):
-            assert re.fullmatch(r"(overview|zone_[a-z0-9_]+|belt_[a-z0-9_]+|year_\d{4})\.(png|svg)",
-                                path.name)
+            assert re.fullmatch(r"(overview|zone_[a-z0-9_]+|belt_[a-z0-9_]+|year_\d{4}"
+                                r"|delivery_no_later_report)\.(png|svg)", path.name)
     assert _safe_key("../../etc/东区", "z0") == "etcx" or "/" not in _safe_key("../../etc/东区", "z0")
     assert _safe_key("东区", "z0") == "z0"
 
@@ -259,3 +260,62 @@ def test_pictures_from_layers_returns_png_and_svg(tmp_path):
     assert all(p.exists() for p in paths)
     assert {p.suffix for p in paths} == {".png", ".svg"}
     assert len(paths) % 2 == 0
+
+
+def test_delivery_map_draws_promises_with_no_later_report_by_zone(rendered):
+    out, pictures = rendered
+    layers = briefing_layers(delivery=True)
+    picture = next(p for p in pictures if p.kind == "delivery")
+    with Image.open(picture.png) as img:
+        assert img.size == (1920, 1080)
+    ET.parse(picture.svg)
+    delivery = layers.delivery
+    wanted = delivery[delivery["delivery_class"] == "no_later_report"]
+    drawable = wanted[wanted["zone"].isin(["east", "central", "west"])]
+    assert sorted(picture.project_ids) == sorted(drawable["entity_id"])
+    assert picture.not_drawn == len(wanted) - len(drawable) == 2
+    # the legend counts them by zone, the note counts what cannot be drawn
+    for key in ("east", "central", "west"):
+        n = int((drawable["zone"] == key).sum())
+        assert f"{palette.ZONES[key][0]}：{n} 项" in picture.texts
+    assert any("2 项只知在全区或未定位" in t for t in picture.texts)
+    # every drawn promise is labelled by name or number
+    assert set(picture.named) | set(picture.numbers) == set(picture.project_ids)
+
+
+def test_delivery_points_take_the_colour_of_their_zone():
+    from maps.pictures import _delivery_projects, _strong
+
+    layers = briefing_layers(crowd=False, delivery=True)
+    drawn, not_drawn = _delivery_projects(layers, settings.metric_crs)
+    assert not_drawn == 2
+    colours = dict(zip(drawn["zone"], drawn["colour_draw"], strict=False))
+    assert set(drawn["zone"]) == {"east", "central", "west"}
+    for zone, colour in colours.items():
+        assert colour == _strong(palette.ZONES[zone][2])
+    assert len(set(colours.values())) == 3
+
+
+def test_no_delivery_table_no_delivery_map(tmp_path):
+    layers = briefing_layers(crowd=False)
+    layers.projects = layers.projects[layers.projects["zone"] == "west"]
+    assert layers.delivery is None
+    pictures = render_pictures(layers, tmp_path)
+    assert not [p for p in pictures if p.kind == "delivery"]
+    assert not (tmp_path / "slides" / "delivery_no_later_report.png").exists()
+
+
+def test_label_index_finds_overlaps_like_bbox():
+    from matplotlib.transforms import Bbox
+
+    from maps._cartography import _BoxIndex
+
+    index = _BoxIndex(cell=10)
+    boxes = [(0, 0, 5, 5), (30, 30, 45, 41), (-20, -20, -12, -1)]
+    for b in boxes:
+        index.add(b)
+    probes = [(5, 5, 8, 8), (6, 6, 9, 9), (10, 10, 29, 29), (44, 40, 60, 60), (-13, -2, -11, 0),
+              (-100, -100, 100, 100), (1, 1, 2, 2)]
+    for probe in probes:
+        expected = any(Bbox.from_extents(*probe).overlaps(Bbox.from_extents(*b)) for b in boxes)
+        assert index.hits(probe) == expected, probe
