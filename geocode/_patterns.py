@@ -43,6 +43,8 @@ _COUNT_END = re.compile(
     "(?<=[" + re.escape("".join(sorted(_NUMERALS))) + "])["
     + "".join(sorted(_MEASURES)) + "](?![号#])"
 )
+_NUMBERED_DOT = re.compile(r"(?<=[A-Za-z])\.(?=[0-9])")
+_QUOTE_ITEM_SEPARATORS = frozenset("+＋、/／")
 _OPEN_QUOTES = "“‘「『\"'"
 _CLOSE_QUOTES = "”’」』\"'"
 # roads, rivers and similar: a name of this kind does not run over another one
@@ -56,8 +58,23 @@ _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧�
 # site: 获评全国科普示范区, 成为首家智慧菜场, 全区新优质学校, 第二批市级旅游休闲街区
 _DESIGNATION_BEFORE = re.compile(
     r"(?:首个|首家|首批|首座|首幢|首轮|一批|新一轮|市级|区级|省级|国家级|全国|全市|全区|"
-    r"获评|入选|评为|命名为|荣获|创建|争创|第[0-9一二三四五六七八九十]+[批个家轮届])$"
+    r"获评|入选|评为|命名为|荣获|创建|争创|成为|第[0-9一二三四五六七八九十]+[批个家轮届])$"
 )
+# a collective name: the four parks of the west (西部四公园, 西部四个公园)
+_COLLECTIVE = re.compile(r"[东西南北中]部[两二三四五六七八九十]个?")
+_COLLECTIVE_BEFORE = re.compile(r"[东西南北中]部[两二三四五六七八九十]个?$")
+_COLLECTIVE_ENDS = frozenset("两二三四五六七八九十个")
+# two counted kinds in one name make a slogan (两旧一村, 一江一河, 四纵十八横)
+_COUNTED_SLOGAN = re.compile(r"[一二两三四五六七八九十][^一二两三四五六七八九十\d]{1,2}[一二两三四五六七八九十]")
+# a verb of going into a place ends the name run right before the head (进园区)
+_ENTER_VERBS = ("进",)
+# 等 closing a list of sites: 等25个更新项目, 等产业类项目, 等直播基地
+_SITE_LIST_END = re.compile(
+    r"等(?=[0-9一二三四五六七八九十百余多个处座家幢批]*[^，。；：、“”]{0,5}?"
+    r"(?:项目|地块|基地|载体|街区|园区|楼宇|点位|场所|设施|片区|区域|小区|公园|绿地|场馆))"
+)
+_QUOTED = re.compile(r"[“\"]([\w·]{4,8})[”\"]")
+_MAX_SIBLING = 8  # longest name without a head taken from a list
 _STATION_HEADS = ("站", "站点")
 _STATION_BEFORE = ("火车", "地铁", "轨交", "公交", "客运", "高铁")
 
@@ -150,7 +167,15 @@ _BREAK_TABLE = _BreakTable()
 
 def _breaks(text: str) -> bytes:
     """1 at every character that cannot be inside a name (punctuation, spaces)."""
-    return text.translate(_BREAK_TABLE).encode("latin-1")
+    brk = text.translate(_BREAK_TABLE).encode("latin-1")
+    if "." in text:  # a numbered name (NO.1) holds its dot
+        dots = [m.start() for m in _NUMBERED_DOT.finditer(text)]
+        if dots:
+            brk = bytearray(brk)
+            for i in dots:
+                brk[i] = 0
+            brk = bytes(brk)
+    return brk
 
 
 def _barriers(text: str, sc: Scanner, protected: bytearray, brk: bytes) -> bytearray:
@@ -347,26 +372,42 @@ def scan_sentence(text: str) -> list[Span]:
             q = _quote_start(text, p - 1, brk)
             if q is not None:
                 p = q
+        if p > s - 4 and text[s - 1] in _COLLECTIVE_ENDS:
+            cm = _COLLECTIVE_BEFORE.search(text, max(0, s - 5), s)
+            if cm is not None:
+                p = cm.start()  # 西部四个公园: 个 counts the parks of a collective name
         body = text[p:s]
         if body in lex.not_sites and suf.type == "area":
             continue  # 长三角地区, 长宁地区: a region, not a site
         if len(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES)) < suf.min_body:
             empties.append((s, e, suf))
             continue
+        if body.endswith(_ENTER_VERBS) and not protected[s - 1]:
+            empties.append((s, e, suf))
+            continue  # 进园区、进社区: going into a kind of place, not a name
         inner_known = [k for k in known if p <= k.start and k.end <= s]
-        if not inner_known and _only_generic(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES), lex):
+        collective = _COLLECTIVE.fullmatch(body)
+        if not inner_known and not collective \
+                and _only_generic(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES), lex):
             empties.append((s, e, suf))
             continue
+        if suf.needs_place and not inner_known \
+                and not any(p <= c.start and c.end <= s for c in cands):
+            continue  # 收治通道: a passage named after no place
+        if _COUNTED_SLOGAN.search(body + suf.text):
+            continue  # “两旧一村”, 一江一河: a slogan counting kinds of things
         if suf.restricted and not inner_known and len(body) < 2:
             continue
-        if suf.type == "area" and body.endswith(_PROGRAMME_ENDS):
-            continue  # 试点地区, 示范街区: a designation of a programme, not a place
+        if body.endswith(_PROGRAMME_ENDS) and not inner_known:
+            continue  # 试点地区, 示范街区, 示范小区: a designation of a programme, not a place
         if _non_site_after(text, e, lex, brk):
             continue
         if not inner_known and _DESIGNATION_BEFORE.search(text, max(0, p - 4), p):
             continue  # a title given to a site or a kind of site, not a site's name
         surface = text[p:e]
         name = _clean_name(surface)
+        if collective:  # 西部四个公园 is 西部四公园
+            name = name.replace("个", "", 1)
         if name in lex.not_sites:
             continue
         if _quoted_modifier(text, p, e, sc, protected):
@@ -387,8 +428,86 @@ def scan_sentence(text: str) -> list[Span]:
     spans = _outermost(cands, known, all_known, text, lex, brk)
     spans = [sp for sp in spans if sp.kind != "org"]  # 航空争议调解中心: an organisation
     spans = _spread_lists(spans, empties, all_known + cands, text, brk, lex)
+    if "等" in text:
+        spans.extend(_list_siblings(text, spans, barrier, lex))
+    if "“" in text or '"' in text:
+        spans.extend(_quoted_names(text, spans, lex))
     spans.sort(key=lambda sp: (sp.start, sp.end))
     return spans
+
+
+def _quoted_names(text: str, spans: list[Span], lex: Lexicon) -> list[Span]:
+    """Sites named only by a quoted phrase without a head.
+
+    * a street brand of four characters whose last two are a known road's stem
+      (“书香云岭” is 云岭路);
+    * a phrase led by a known area and standing alone (“长风智港”，, “长风智港”等).
+    """
+    out: list[Span] = []
+    for m in _QUOTED.finditer(text):
+        start, end = m.start(1), m.end(1)
+        if any(sp.start < end + 1 and start - 1 < sp.end for sp in spans):
+            continue
+        phrase = m.group(1)
+        stem = phrase[2:]
+        road = lex.known.get(stem + "路") if len(phrase) == 4 and stem not in lex.not_sites \
+            else None
+        if road is not None and road.type == "road":
+            out.append(Span(start, end, road.name, "road", road.in_changning, "known", known=road))
+            continue
+        after = text[m.end() : m.end() + 1]
+        if after and after != "等" and not _NON_NAME.match(after):
+            continue  # “X”品牌, “X”建设: a word qualified by the phrase
+        if phrase.endswith(lex.org_heads + lex.non_site_heads + lex.self_heads):
+            continue
+        for size in range(len(phrase) - 2, 1, -1):
+            lead = lex.known.get(phrase[:size])
+            if lead is not None and lead.type in ("area", "subdistrict") \
+                    and phrase[:size] not in lex.not_sites:
+                out.append(Span(start, end, phrase, "area", lead.in_changning, "suffix",
+                                locators=[lead.name]))
+                break
+    return out
+
+
+def _list_siblings(text: str, spans: list[Span], barrier: bytearray, lex: Lexicon) -> list[Span]:
+    """Names without a head listed beside a site in a list of sites.
+
+    ``完成上海影城、翡悦里等25个更新项目``: a list closed by ``等`` and a word for
+    a kind of site, one of whose items is a site found otherwise, makes its
+    other items (short runs of name characters) sites of the same type.
+    """
+    out: list[Span] = []
+    by_end = {sp.end: sp for sp in spans}
+    for m in _SITE_LIST_END.finditer(text):
+        pos = m.start()
+        items: list[tuple[int, int, Span | None]] = []
+        while True:
+            sp = by_end.get(pos)
+            if sp is not None:
+                items.append((sp.start, sp.end, sp))
+                start = sp.start
+            else:
+                start = barrier.rfind(1, max(0, pos - _MAX_SIBLING), pos + 1)
+                if start < 0 or start == pos or (start > 0 and text[start - 1] not in "、"
+                                                  and _NON_NAME.match(text, start - 1)):
+                    break  # too long, or cut by a bracket or a quote: not a whole name
+                items.append((start, pos, None))
+            if start > 0 and text[start - 1] == "、":
+                pos = start - 1
+                continue
+            break
+        sites = [sp for _s, _e, sp in items if sp is not None]
+        if not sites:
+            continue
+        for start, end, sp in items:
+            item = text[start:end]
+            if sp is not None or len(item) < 2 or item in lex.not_sites \
+                    or _only_generic(item, lex) or item[0] in _NUMERALS:
+                continue
+            near = min(sites, key=lambda o: abs(o.start - start))
+            out.append(Span(start, end, _clean_name(item), near.type, near.in_changning, "list"))
+    return out
 
 
 def _quoted_modifier(text: str, start: int, end: int, sc: Scanner, protected: bytearray) -> bool:
@@ -452,7 +571,10 @@ def _in_foreign_quote(text: str, sp: Span) -> bool:
     close = min((right.find(q) for q in _CLOSE_QUOTES if right.find(q) >= 0), default=-1)
     if close < 0:
         return False
-    return not (qo == len(left) - 1 and close == 0)
+    # the name fills the quote, or one item of a list in it (“A码头+B广场”)
+    opens = qo == len(left) - 1 or left[-1:] in _QUOTE_ITEM_SEPARATORS
+    closes = close == 0 or right[:1] in _QUOTE_ITEM_SEPARATORS
+    return not (opens and closes)
 
 
 def _outermost(
@@ -653,6 +775,12 @@ def _first_component(sp: Span, inner: list[Span]) -> Span | None:
 def _spread(item: Span, tail: str, host: Span, text: str, lex: Lexicon) -> Span:
     """A list item given the head it shares with the host."""
     stem = text[item.start : item.end]
+    head = host.suffix.text if host.suffix is not None else tail
+    if item.kind != "pair" and (stem.endswith(tail) or stem.endswith(head)):
+        # the item already has the head (A地块、B市场地块): it is a whole name
+        return Span(item.start, item.end, item.name, item.type, item.in_changning,
+                    "list", suffix=item.suffix, known=item.known, head_start=item.head_start,
+                    locators=list(item.locators))
     name = _clean_name(stem + tail)
     kn = lex.known.get(name)
     locators = [item.name] if item.kind != "pair" else list(item.locators)

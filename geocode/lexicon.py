@@ -71,6 +71,9 @@ class Suffix:
         (``北横通道江苏路二级匝道``).
     list_tail : bool
         May be shared by the items of a list (``华阳、新华等社区卫生服务中心``).
+    needs_place : bool
+        The name before it must hold a place name (``仙霞路地下通道``, not
+        ``急诊收治通道``).
     """
 
     text: str
@@ -79,6 +82,7 @@ class Suffix:
     restricted: bool = False
     absorbs: bool = False
     list_tail: bool = False
+    needs_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,9 @@ def _suffixes() -> dict[str, Suffix]:
         flags = row[3] if len(row) > 3 else ""
         if type_ not in TYPES:
             raise ValueError(f"suffix {text!r} has type {type_!r}, expected one of {TYPES!r}")
-        out[text] = Suffix(text, type_, min_body, "r" in flags, "s" in flags, "q" in flags)
+        out[text] = Suffix(
+            text, type_, min_body, "r" in flags, "s" in flags, "q" in flags, "p" in flags
+        )
     return out
 
 

@@ -192,6 +192,8 @@ def status_of(
         e = lo + last + 1
         if s < end and start < e:
             continue  # a cue inside the name itself (更新 in 城市更新中心)
+        if any(o_start <= s and e <= o_end for o_start, o_end in others):
+            continue  # a cue inside another name (拓展 in 南向拓展带)
         if in_title[s - lo]:
             continue  # a cue inside a document title (《关于加快推进…的意见》)
         hits.append((s, e, cue))

@@ -268,3 +268,86 @@ def test_regions_beyond_the_district_are_known():
     ms = extract_mentions(doc_of("对接上海自贸试验区和虹桥国际开放枢纽。"))
     assert [m.surface for m in ms] == ["上海自贸试验区", "虹桥国际开放枢纽"]
     assert ms[0].name == "中国（上海）自由贸易试验区" and not ms[0].in_changning
+
+
+# --- round 3: heads, lists, quotes and slogans --------------------------------------------------
+
+
+def test_head_already_on_a_list_item_is_not_doubled():
+    ms = extract_mentions(doc_of("推进茶园12号地块、松林花园、原纺织市场地块等项目建设。", mode="plan"))
+    got = [m.name for m in ms]
+    assert "茶园12号地块" in got and "茶园12号地块地块" not in got
+    assert not any(n.endswith("地块地块") for n in got)
+
+
+def test_name_filling_one_item_of_a_quoted_list_is_a_site():
+    ms = extract_mentions(doc_of("“静安公园码头+银杏广场”等3处点位获评好去处。"))
+    got = [m.name for m in ms]
+    assert "银杏广场" in got
+
+
+def test_unnamed_item_beside_a_site_in_a_list_of_sites():
+    ms = by_name(doc_of("完成长宁影城、锦绣里等12个更新项目建设。"))
+    assert "锦绣里" in ms and ms["锦绣里"].status == "renovated"
+    assert names(doc_of("与华为、联通等企业合作。")) == []
+
+
+def test_list_item_cut_by_a_bracket_is_not_taken():
+    got = names(doc_of("加快推动绿洲智慧园、智谷（总部）科技园、在线新经济产业园等项目建设。", mode="plan"))
+    assert "科技园" not in got
+
+
+def test_quoted_street_brand_is_its_road():
+    ms = extract_mentions(doc_of("持续深耕“书香武夷”“漫游番禺”2个示范街区。"))
+    assert [(m.surface, m.name, m.type) for m in ms] == [
+        ("书香武夷", "武夷路", "road"), ("漫游番禺", "番禺路", "road")]
+    assert names(doc_of("建设“数字长宁”。")) == []
+
+
+def test_quoted_name_led_by_a_place_standing_alone():
+    ms = by_name(doc_of("共同建设“虹桥云谷”，挖掘楼宇资源。"))
+    assert "虹桥云谷" in ms and ms["虹桥云谷"].type == "area"
+    assert names(doc_of("打响“虹桥云谷”品牌。")) == []
+
+
+def test_numbered_name_keeps_its_dot():
+    assert names(doc_of("“星河NO.2”创新空间对外开放。")) == ["星河NO.2创新空间"]
+
+
+def test_collective_name_of_parks():
+    assert names(doc_of("全力推进东部三公园建设。")) == ["东部三公园"]
+    assert names(doc_of("全面完成东部三个公园建设。")) == ["东部三公园"]
+
+
+def test_belt_and_network_heads():
+    assert names(doc_of("加强与南向拓展带联动。")) == ["南向拓展带"]
+    ms = extract_mentions(doc_of("加快建设苏州河、临空慢行系统。", mode="plan"))
+    assert [m.name for m in ms] == ["苏州河慢行系统", "临空慢行系统"]
+    assert names(doc_of("编制完成长宁区慢行系统规划。")) == []
+
+
+def test_consultation_post_needs_a_name():
+    assert "虹桥外资企业咨询站" in names(doc_of("发挥虹桥外资企业咨询站作用。"))
+
+
+def test_passage_needs_a_place():
+    assert names(doc_of("畅通门诊和病区转运通道。")) == []
+    assert names(doc_of("辟通天山路地下通道。")) == ["天山路地下通道"]
+
+
+def test_going_into_kinds_of_places_is_not_a_name():
+    assert names(doc_of("推动法律服务站进园区、进社区、进学校。")) == []
+
+
+def test_counted_slogans_are_not_sites():
+    assert names(doc_of("落实“三旧一村”改造。")) == []
+    assert names(doc_of("推进“两街一河”整治。")) == []
+
+
+def test_designation_after_become_is_not_a_site():
+    got = names(doc_of("虹桥地区成为上海市绿色建筑示范区。"))
+    assert "上海市绿色建筑示范区" not in got
+
+
+def test_designated_model_community_is_not_a_site():
+    assert names(doc_of("推动创建上海市垃圾分类示范小区。")) == []
