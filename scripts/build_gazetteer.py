@@ -425,10 +425,20 @@ LANDMARK_TYPES = {"campus": "campus", "park": "park", "zoo": "park", "museum": "
                   "community venue": "venue"}
 
 
+#: an OSM name that is only a class of building (花园住宅, 花园住宅群, 老洋房) names no
+#: place: as a gazetteer name it would swallow the names built on it (宋氏花园住宅).
+GENERIC_LANDMARK = re.compile(
+    r"(?:花园|新式|老)?(?:住宅|洋房|别墅|公寓|里弄|石库门|民居|建筑)(?:群|区)?"
+)
+
+
 def add_landmarks(rows: Rows, skip: set[str]) -> gpd.GeoDataFrame:
     lm = read("landmarks_osm.geojson")
     for r in lm.itertuples():
         if r.name in skip:
+            continue
+        if GENERIC_LANDMARK.fullmatch(r.name):
+            log.info("OSM landmark %r skipped: a class of building, not a name", r.name)
             continue
         kind = str(r.kind)
         type_ = LANDMARK_TYPES.get(kind, "heritage" if "heritage" in kind or "historic" in kind else "building")

@@ -104,6 +104,25 @@ def test_bundled_alias_merges(gaz):
     assert ix["临空地区"].name == "虹桥临空经济示范区"
 
 
+def test_the_hub_is_not_the_business_district(gaz):
+    ix = name_index(gaz)
+    assert ix["虹桥商务区"].name == "虹桥国际中央商务区"
+    hub = ix["虹桥国际开放枢纽"]
+    assert hub.name == "虹桥国际开放枢纽" and hub.in_changning is False
+    assert ix["北向拓展带"].name == "虹桥国际开放枢纽北向拓展带"
+    row = gaz[gaz["name"] == "虹桥国际中央商务区"].iloc[0]
+    assert "虹桥国际开放枢纽" not in row["aliases"].split("|")
+
+
+def test_a_class_of_building_is_not_a_landmark_name(builder, gaz):
+    assert builder.GENERIC_LANDMARK.fullmatch("花园住宅")
+    assert builder.GENERIC_LANDMARK.fullmatch("花园住宅群")
+    assert not builder.GENERIC_LANDMARK.fullmatch("宋氏花园住宅")
+    assert not builder.GENERIC_LANDMARK.fullmatch("孙科别墅")
+    ix = name_index(gaz)
+    assert "花园住宅" not in ix and "花园住宅群" not in ix
+
+
 # ----------------------------------------------------------------------------- derivations
 def test_derived_rows_name_their_derivation(gaz):
     rows = gaz.set_index("name")

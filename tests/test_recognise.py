@@ -320,7 +320,7 @@ def test_collective_name_of_parks():
 
 
 def test_belt_and_network_heads():
-    assert names(doc_of("加强与南向拓展带联动。")) == ["南向拓展带"]
+    assert names(doc_of("加强与东向拓展带联动。")) == ["东向拓展带"]
     ms = extract_mentions(doc_of("加快建设苏州河、临空慢行系统。", mode="plan"))
     assert [m.name for m in ms] == ["苏州河慢行系统", "临空慢行系统"]
     assert names(doc_of("编制完成长宁区慢行系统规划。")) == []
@@ -351,3 +351,8 @@ def test_designation_after_become_is_not_a_site():
 
 def test_designated_model_community_is_not_a_site():
     assert names(doc_of("推动创建上海市垃圾分类示范小区。")) == []
+
+
+def test_a_named_garden_house_is_not_cut_to_the_class_word():
+    ms = extract_mentions(doc_of("完成陈氏花园住宅保护性修缮。"))
+    assert "花园住宅" not in [m.name for m in ms]
