@@ -36,7 +36,7 @@ MAX_BODY = 16
 LIST_SEPARATORS = ("、", "和", "及", "与", "以及", "、以及")
 # characters a name may hold besides letters/digits/CJK (\w)
 _NON_NAME = re.compile(r"[^\w\-－·#]+")
-_MEASURES = frozenset("家个座所条幢栋项批处张台次名位户万亿米亩年月日天届轮类种套间层")
+_MEASURES = frozenset("家个座所条幢栋项批处张台次名位户万亿米亩年月日天届轮类种套间层场")
 _NUMERALS = frozenset("0123456789.一二两三四五六七八九十百千万几多余")
 # a counted quantity ends a name run (18家, 3座), a number of a house does not (18号)
 _COUNT_END = re.compile(
@@ -51,7 +51,7 @@ _CLOSE_QUOTES = "”’」』\"'"
 _LINEAR = frozenset({"road", "river"})
 _ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网: not a road head
 _DIGITS = frozenset("0123456789")
-_NOT_RIVER_BEFORE = frozenset("滨沿跨护运界")
+_NOT_RIVER_BEFORE = frozenset("滨沿跨护运界入")
 _PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标")
 _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
 # words right before a name built on a head that make it a title or a kind, not a
@@ -68,6 +68,9 @@ _COLLECTIVE_ENDS = frozenset("两二三四五六七八九十个")
 _COUNTED_SLOGAN = re.compile(r"[一二两三四五六七八九十][^一二两三四五六七八九十\d]{1,2}[一二两三四五六七八九十]")
 # a verb of going into a place ends the name run right before the head (进园区)
 _ENTER_VERBS = ("进",)
+_ADJECTIVES = frozenset("老新旧大小总原")
+_BUILDING_AFTER = re.compile(r"(?:大楼|办公楼|大院|旧址|门前|周边)")
+_ONLINE_WORDS = ("APP", "App", "app", "小程序", "公众号", "网站", "网页", "线上")
 # 等 closing a list of sites: 等25个更新项目, 等产业类项目, 等直播基地
 _SITE_LIST_END = re.compile(
     r"等(?=[0-9一二三四五六七八九十百余多个处座家幢批]*[^，。；：、“”]{0,5}?"
@@ -382,6 +385,11 @@ def scan_sentence(text: str) -> list[Span]:
         if len(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES)) < suf.min_body:
             empties.append((s, e, suf))
             continue
+        if len(body) == 1 and body in _ADJECTIVES and suf.min_body > 1:
+            empties.append((s, e, suf))
+            continue  # 老分中心, 新中心: an adjective, not a name
+        if any(w in body for w in _ONLINE_WORDS):
+            continue  # 长宁APP医疗板块: a part of an online service, not a place
         if body.endswith(_ENTER_VERBS) and not protected[s - 1]:
             empties.append((s, e, suf))
             continue  # 进园区、进社区: going into a kind of place, not a name
@@ -601,6 +609,9 @@ def _outermost(
         if sp.kind == "known":
             if sp.known is not None and sp.known.short:
                 sp.kind = "short"
+            elif text[sp.start : sp.end].endswith(lex.self_heads) \
+                    and not _BUILDING_AFTER.match(text, sp.end):
+                continue  # 代表区政府: the organisation, not its building
             elif _non_site_after(text, sp.end, lex, brk) or _in_foreign_quote(text, sp):
                 continue
         out.append(sp)

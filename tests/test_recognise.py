@@ -356,3 +356,23 @@ def test_designated_model_community_is_not_a_site():
 def test_a_named_garden_house_is_not_cut_to_the_class_word():
     ms = extract_mentions(doc_of("完成陈氏花园住宅保护性修缮。"))
     assert "花园住宅" not in [m.name for m in ms]
+
+
+def test_kinds_of_places_seen_in_plans_are_not_names():
+    assert names(doc_of("建设区域性医疗中心和社区市民健身中心。")) == []
+    assert names(doc_of("推进历史风貌道路地区更新。")) == []
+    assert names(doc_of("实现街道为老分中心全覆盖。")) == []
+    assert names(doc_of("整治入河排污口。")) == []
+
+
+def test_counted_events_are_not_part_of_a_name():
+    assert names(doc_of("举办5场跨国公司地区总部对接会。")) == []
+
+
+def test_part_of_an_online_service_is_not_a_place():
+    assert names(doc_of("上线便民APP医疗板块。")) == []
+
+
+def test_the_government_as_an_actor_is_not_a_site():
+    assert names(doc_of("我代表长宁区人民政府向大会报告工作。")) == []
+    assert names(doc_of("在区委、区政府领导下推进工作。")) == []
