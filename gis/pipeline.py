@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +21,7 @@ from tqdm import tqdm
 
 from gis import settings
 from gis._errors import DocumentError, PlanmapError
-from gis.atomic import write_text_atomic
+from gis.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from gis.documents import Document
 from gis.reading import SUFFIXES, read_document
 
@@ -107,6 +108,26 @@ def _fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+try:  # a faster JSON for the extraction cache, when installed
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    _orjson = None
+
+
+def _json_loads(data: bytes) -> Any:
+    """Decode a cache entry (``orjson`` when installed, else ``json``)."""
+    if _orjson is not None:
+        return _orjson.loads(data)
+    return json.loads(data.decode("utf-8"))
+
+
+def _json_dumps(value: Any) -> bytes:
+    """Encode a cache entry as UTF-8 JSON (``orjson`` when installed, else ``json``)."""
+    if _orjson is not None:
+        return _orjson.dumps(value)
+    return json.dumps(value, ensure_ascii=False).encode("utf-8")
+
+
 def _registry_bytes(path: Path) -> bytes:
     beside = path.parent / "registry.json"
     seeds = settings.seeds_folder / "registry.json"
@@ -150,60 +171,62 @@ def extract_documents(
     list of Mention
         In document order (by file name).
     """
-    from geocode.model import Mention
-
     fingerprint = _fingerprint()
     cache_dir = Path(settings.cache_folder) / "extract" / fingerprint
     todo: list[tuple[Path, Path | None]] = []
-    results: dict[Path, dict[str, Any]] = {}
+    # path -> (document record, mentions): results are turned into Mention objects as
+    # they come, so the archive is never held twice (as dicts and as mentions)
+    results: dict[Path, tuple[dict[str, Any], list[Any]]] = {}
+    shared: dict[str, str] = {}
+
+    def _skip(path: Path, record: dict[str, Any]) -> None:
+        results[path] = (record, [])
     seen: dict[str, str] = {}
     for path in paths:
         size_mb = path.stat().st_size / 1e6 if path.exists() else 0.0
         if size_mb > settings.max_document_mb:
-            results[path] = {"record": {
+            _skip(path, {
                 "name": path.name, "skipped": True,
                 "reason": f"{path.name!r} is {size_mb:.0f} MB, more than the "
                 f"{settings.max_document_mb:.0f} MB a document may have "
                 "(settings.max_document_mb); split it into parts",
-            }, "mentions": []}
+            })
             continue
         try:
             data = path.read_bytes()
         except OSError as exc:
-            results[path] = {"record": {"name": path.name, "skipped": True,
-                                        "reason": f"cannot read {str(path)!r}: {exc.strerror}"},
-                             "mentions": []}
+            _skip(path, {"name": path.name, "skipped": True,
+                         "reason": f"cannot read {str(path)!r}: {exc.strerror}"})
             continue
         sha = hashlib.sha256(data).hexdigest()
         del data
         if sha in seen:
             log.warning("skipped %s: same content as %s", path.name, seen[sha])
-            results[path] = {"record": {"name": path.name, "skipped": True,
-                                        "reason": f"duplicate of {seen[sha]}", "sha256": sha},
-                             "mentions": []}
+            _skip(path, {"name": path.name, "skipped": True,
+                         "reason": f"duplicate of {seen[sha]}", "sha256": sha})
             continue
         seen[sha] = path.name
         key = hashlib.sha256(sha.encode() + path.name.encode() + _registry_bytes(path)).hexdigest()
         cached = cache_dir / f"{key}.json" if cache else None
         if cached is not None and cached.exists():
             try:
-                results[path] = json.loads(cached.read_text(encoding="utf-8"))
+                results[path] = _to_mentions(_json_loads(cached.read_bytes()), shared)
                 continue
-            except (OSError, json.JSONDecodeError):
+            except (OSError, ValueError, KeyError, TypeError):
                 log.warning("ignoring a broken cache entry %s", cached)
         todo.append((path, cached))
     report.cache_hits = len(paths) - len(todo) - sum(
-        1 for r in results.values() if r["record"].get("skipped")
+        1 for record, _ in results.values() if record.get("skipped")
     )
     log.info("%d documents to extract, %d from the cache", len(todo), report.cache_hits)
 
     def _keep(path: Path, cached: Path | None, result: dict[str, Any]) -> None:
-        results[path] = result
         if cached is not None and not result["record"].get("skipped"):
             try:
-                write_text_atomic(cached, json.dumps(result, ensure_ascii=False))
+                write_bytes_atomic(cached, _json_dumps(result))
             except PlanmapError as exc:
                 log.warning("cannot cache extraction of %s: %s", path.name, exc)
+        results[path] = _to_mentions(result, shared)
 
     show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if jobs > 1 and len(todo) > 1:
@@ -220,14 +243,40 @@ def extract_documents(
 
     mentions: list[Any] = []
     for path in paths:
-        result = results[path]
-        record = result["record"]
+        record, found = results.pop(path)
         if record.get("skipped"):
             if not str(record.get("reason", "")).startswith("duplicate"):
                 log.error("skipped %s: %s", record["name"], record["reason"])
         report.documents.append(record)
-        mentions.extend(Mention(**m) for m in result["mentions"])
+        mentions.extend(found)
     return mentions
+
+
+#: Mention fields whose values repeat across mentions (one string object each is kept).
+_SHARED_FIELDS = (
+    "doc", "surface", "name", "type", "mode", "status", "status_cue", "sentence", "period",
+    "section", "entity_id",
+)
+
+
+def _to_mentions(result: dict[str, Any], shared: dict[str, str]) -> tuple[dict[str, Any], list[Any]]:
+    """(document record, its ``Mention`` objects) from an extraction result.
+
+    Equal strings (the document name, a sentence with several mentions, a
+    section heading, statuses) are made one object through ``shared``: JSON
+    decoding gives every mention its own copy, which multiplies the memory of
+    a large archive.
+    """
+    from geocode.model import Mention
+
+    found = []
+    for rec in result["mentions"]:
+        for key in _SHARED_FIELDS:
+            value = rec.get(key)
+            if value.__class__ is str:
+                rec[key] = shared.setdefault(value, value)
+        found.append(Mention(**rec))
+    return result["record"], found
 
 
 def _doc_record(doc: Document, n_mentions: int) -> dict[str, Any]:
@@ -247,8 +296,23 @@ def _doc_record(doc: Document, n_mentions: int) -> dict[str, Any]:
 
 
 def _write_mentions(mentions: Sequence[Any], path: Path) -> Path:
-    lines = [json.dumps(m.to_record(), ensure_ascii=False) for m in mentions]
-    return write_text_atomic(path, "\n".join(lines) + ("\n" if lines else ""))
+    """One JSON line per mention (``json.dumps(..., ensure_ascii=False)``), streamed."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            batch: list[str] = []
+            for m in mentions:
+                batch.append(encode(m.to_record()))
+                if len(batch) >= 10_000:
+                    batch.append("")
+                    fh.write("\n".join(batch))
+                    batch = []
+            if batch:
+                batch.append("")
+                fh.write("\n".join(batch))
+            fh.flush()
+            os.fsync(fh.fileno())
+    return path
 
 
 def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:

@@ -43,7 +43,7 @@ from geocode.model import PRECISIONS, TYPES, Entity, Mention
 from gis import settings
 from gis._errors import PlanmapError
 from layers.model import PROJECT_COLUMNS, TIMELINE_COLUMNS, ProjectLayers
-from layers.stated import stated_belts, stated_zone
+from layers.stated import BELT_PHRASES, ZONE_PHRASES, find_phrases, stated_belts, stated_zone
 from layers.zones import (
     BELT_KEYS,
     ZONE_KEYS,
@@ -150,12 +150,53 @@ def status_by_year(mentions: Iterable[Mention]) -> dict[int, str]:
     return dict(sorted(best.items()))
 
 
-def _sentence_surfaces(entities: Sequence[Entity]) -> dict[tuple[str, str], list[str]]:
-    surfaces: dict[tuple[str, str], list[str]] = defaultdict(list)
+def _has_phrases(sentence: str) -> bool:
+    """Whether a sentence holds any zone or belt phrase."""
+    return bool(find_phrases(sentence, ZONE_PHRASES) or find_phrases(sentence, BELT_PHRASES))
+
+
+def _sentence_surfaces(entities: Sequence[Entity]) -> dict[tuple[str, str], frozenset[str]]:
+    """(doc, sentence) -> surfaces of its mentions, for sentences holding a zone or belt phrase."""
+    phrased: dict[str, bool] = {}
+    surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
     for ent in entities:
         for m in ent.mentions:
-            surfaces[(m.doc, m.sentence)].append(m.surface)
-    return surfaces
+            sentence = m.sentence
+            has = phrased.get(sentence)
+            if has is None:
+                has = phrased[sentence] = _has_phrases(sentence or "")
+            if has:
+                surfaces[(m.doc, sentence)].add(m.surface)
+    return {key: frozenset(found) for key, found in surfaces.items()}
+
+
+class _StatedMemo:
+    """``stated_zone`` and ``stated_belts`` of mentions, computed once per distinct input.
+
+    What the text states for a mention depends only on its surface, name and
+    section and, when its sentence holds a zone or belt phrase at all, on the
+    sentence and the surfaces of the other mentions in it (``_sentence_surfaces``
+    keeps those sentences only). Most sentences hold none, so most mentions
+    share a key with many others.
+    """
+
+    def __init__(self, surfaces: dict[tuple[str, str], frozenset[str]]) -> None:
+        self.surfaces = surfaces
+        self.memo: dict[tuple, tuple[str, list[str]]] = {}
+
+    def __call__(self, m: Mention) -> tuple[str, list[str]]:
+        """(stated zone or ``""``, sorted stated belts) of one mention."""
+        others = self.surfaces.get((m.doc, m.sentence))
+        key: tuple = (
+            (m.surface, m.name, m.section) if others is None
+            else (m.surface, m.name, m.section, m.sentence, others)
+        )
+        found = self.memo.get(key)
+        if found is None:
+            listed = sorted(others) if others is not None else []
+            found = (stated_zone(m, listed)[0], stated_belts(m, listed)[0])
+            self.memo[key] = found
+        return found
 
 
 def _grown_keys(
@@ -194,31 +235,43 @@ def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
         Columns ``TIMELINE_COLUMNS``; ``year`` and ``line`` are nullable
         integers; rows sorted by entity id, year, doc, line, status.
     """
-    rows = [
-        {
-            "entity_id": ent.id,
-            "name": ent.name,
-            "year": m.year,
-            "mode": m.mode,
-            "status": m.status,
-            "status_cue": m.status_cue,
-            "doc": m.doc,
-            "line": m.line,
-            "evidence": m.sentence,
-        }
-        for ent in entities
-        for m in ent.mentions
-    ]
-    df = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
-    df["year"] = df["year"].astype("Int64")
-    df["line"] = df["line"].astype("Int64")
-    for col in ("entity_id", "name", "mode", "status", "status_cue", "doc", "evidence"):
-        df[col] = df[col].astype(object)
-    df = df.drop_duplicates(subset=["entity_id", "year", "status", "doc", "line", "evidence"])
-    df = df.sort_values(
-        ["entity_id", "year", "doc", "line", "status"], na_position="last", kind="mergesort"
-    )
-    return df.reset_index(drop=True)
+    # pure Python, per entity: the same rows, duplicates and order as
+    # drop_duplicates(entity_id, year, status, doc, line, evidence) followed by a
+    # stable sort by (entity_id, year, doc, line, status) with missing values last
+    by_id: dict[str, list[tuple]] = {}
+    for ent in entities:
+        rows = by_id.setdefault(ent.id, [])
+        name = ent.name
+        rows.extend(
+            (ent.id, name, m.year, m.mode, m.status, m.status_cue, m.doc, m.line, m.sentence)
+            for m in ent.mentions
+        )
+    columns: list[list[Any]] = [[] for _ in TIMELINE_COLUMNS]
+    for eid in sorted(by_id):
+        seen: set[tuple] = set()
+        unique = []
+        for row in by_id[eid]:
+            key = (row[2], row[4], row[6], row[7], row[8])
+            if key not in seen:
+                seen.add(key)
+                unique.append(row)
+        unique.sort(key=_timeline_order)
+        for column, values in zip(columns, zip(*unique, strict=True), strict=False):
+            column.extend(values)
+        del by_id[eid]
+    data: dict[str, Any] = {}
+    for col, values in zip(TIMELINE_COLUMNS, columns, strict=True):
+        if col in ("year", "line"):
+            data[col] = pd.array(values, dtype="Int64")
+        else:
+            data[col] = pd.array(values, dtype=object)
+    return pd.DataFrame(data, columns=list(TIMELINE_COLUMNS))
+
+
+def _timeline_order(row: tuple) -> tuple:
+    """Sort key of a timeline row: year, doc, line, status; missing year or line last."""
+    year, line = row[2], row[7]
+    return (year is None, year or 0, row[6], line is None, line or 0, row[4])
 
 
 def _clip_lines(metric: gpd.GeoSeries, district: BaseGeometry) -> gpd.GeoSeries:
@@ -303,7 +356,7 @@ def layers_from_entities(
     zones = zones_metric()
     belts = belts_metric()
     district = district_metric()
-    surfaces = _sentence_surfaces(entities)
+    stated = _StatedMemo(_sentence_surfaces(entities))
     geoms = gpd.GeoSeries(
         [shapely.make_valid(e.geometry) if not e.geometry.is_valid else e.geometry for e in kept],
         crs=settings.output_crs,
@@ -317,11 +370,9 @@ def layers_from_entities(
         z_stated: set[str] = set()
         b_stated: set[str] = set()
         for m in ent.mentions:
-            others = surfaces.get((m.doc, m.sentence), [])
-            z, _ = stated_zone(m, others)
+            z, b = stated(m)
             if z:
                 z_stated.add(z)
-            b, _ = stated_belts(m, others)
             b_stated.update(b)
         reach_z = _grown_keys(gm, ent.precision_m, zones) if z_stated else set()
         reach_b = _grown_keys(gm, ent.precision_m, belts) if b_stated else set()

@@ -248,7 +248,6 @@ def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]
         drop=True
     )
     centre = belt_centrelines()
-    timeline = layers.timeline
     docs = pd.DataFrame(layers.documents, columns=["name", "title", "date", "kind"])
     zone_cols, belt_cols = ["zone", "name_zh", "name_en"], ["belt", "name_zh", "name_en", "width_m"]
     return [
@@ -297,20 +296,72 @@ def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]
                 [_multi(g, "MultiLineString") for g in centre.geometry],
             ),
         ),
-        (
-            "timeline",
-            "timeline",
-            _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None),
-            _records(timeline, list(TIMELINE_COLUMNS), None),
-        ),
-        (
-            "documents",
-            "documents",
-            _schema(list(docs.columns), {}, None),
-            _records(docs, list(docs.columns), None),
-        ),
+        # attribute tables: created empty by fiona, filled by ``_fill_attribute_tables``
+        ("timeline", "timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), []),
+        ("documents", "documents", _schema(list(docs.columns), {}, None), []),
         *_delivery_layers(layers),
     ]
+
+
+def _gpkg_tables(layers: ProjectLayers) -> list[tuple[str, dict, pd.DataFrame]]:
+    """(layer name, fiona schema, rows) of the GeoPackage attribute tables."""
+    docs = pd.DataFrame(layers.documents, columns=["name", "title", "date", "kind"])
+    return [
+        ("timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), layers.timeline),
+        ("documents", _schema(list(docs.columns), {}, None), docs),
+    ]
+
+
+def _sqlite_column(values: pd.Series, kind: str) -> list[Any]:
+    """A column as the values fiona would store: ``None`` for missing, ints, text."""
+    if kind == "int":
+        return [None if v is None or v is pd.NA or v != v else int(v) for v in values.tolist()]
+    if kind == "float":
+        return [None if v is None or v is pd.NA or not math.isfinite(v) else float(v)
+                for v in values.tolist()]
+    out = values.tolist()
+    for i, v in enumerate(out):
+        if type(v) is not str and v is not None:
+            v = _plain(v)
+            out[i] = None if v is None else str(v)
+    return out
+
+
+def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFrame]]) -> None:
+    """Insert the rows of the attribute tables that fiona created empty.
+
+    fiona builds a Python feature per row, which dominates the export of a large
+    timeline; one ``executemany`` per table stores the same values (fid 1..n in
+    row order, ``NULL`` for missing) and sets ``gpkg_ogr_contents.feature_count``
+    as OGR does, so fiona, geopandas and QGIS read the tables as before.
+    """
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            for name, schema, df in tables:
+                columns = list(schema["properties"])
+                data = [_sqlite_column(df[c], schema["properties"][c]) for c in columns]
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                marks = ", ".join("?" * len(columns))
+                # OGR's per-row count trigger is set aside during the bulk insert
+                triggers = con.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+                    "AND name LIKE 'trigger_insert_feature_count_%' ORDER BY name",
+                    (name,),
+                ).fetchall()
+                for trigger, _ in triggers:
+                    con.execute(f'DROP TRIGGER "{trigger}"')
+                con.executemany(
+                    f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', zip(*data, strict=True)
+                )
+                con.execute(
+                    "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
+                    (len(df), name),
+                )
+                for _, sql in triggers:
+                    con.execute(sql)
+    finally:
+        con.close()
 
 
 def _delivery_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]]]:
@@ -415,6 +466,7 @@ def _write_gpkg(path: Path, layers: ProjectLayers) -> Path:
                 with fiona.open(tmp, "w", driver="GPKG", layer=name, schema=schema, crs=crs) as dst:
                     dst.writerecords(records)
                 styles.append((name, f"{kind}|{','.join(schema['properties'])}"))
+        _fill_attribute_tables(tmp, _gpkg_tables(layers))
         _add_styles(tmp, styles)
     return path
 
