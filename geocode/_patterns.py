@@ -70,7 +70,7 @@ _COUNTED_SLOGAN = re.compile(r"[一二两三四五六七八九十][^一二两三
 _ENTER_VERBS = ("进",)
 _ADJECTIVES = frozenset("老新旧大小总原")
 _BUILDING_AFTER = re.compile(r"(?:大楼|办公楼|大院|旧址|门前|周边)")
-_ONLINE_WORDS = ("APP", "App", "app", "小程序", "公众号", "网站", "网页", "线上")
+_ONLINE_RE = re.compile("APP|App|app|小程序|公众号|网站|网页|线上")
 # 等 closing a list of sites: 等25个更新项目, 等产业类项目, 等直播基地
 _SITE_LIST_END = re.compile(
     r"等(?=[0-9一二三四五六七八九十百余多个处座家幢批]*[^，。；：、“”]{0,5}?"
@@ -326,15 +326,18 @@ def scan_sentence(text: str) -> list[Span]:
     heads = _suffix_hits(text, sc, known, blocked, raw_heads) if raw_heads else []
     if not heads and not known:
         return []
-    protected = bytearray(len(text))
-    for end, (length, _w) in sc.protect_ac.iter(text):
-        protected[end - length + 1 : end + 1] = b"\x01" * length
-    for k in known:
-        protected[k.start : k.end] = b"\x01" * k.length
-    for s, e, _suf in heads:
-        protected[s:e] = b"\x01" * (e - s)
     brk = _breaks(text)
-    barrier = _barriers(text, sc, protected, brk)
+    protected = bytearray(len(text))
+    if heads or "等" in text:  # names are built on heads; siblings are cut at stop words
+        for end, (length, _w) in sc.protect_ac.iter(text):
+            protected[end - length + 1 : end + 1] = b"\x01" * length
+        for k in known:
+            protected[k.start : k.end] = b"\x01" * k.length
+        for s, e, _suf in heads:
+            protected[s:e] = b"\x01" * (e - s)
+        barrier = _barriers(text, sc, protected, brk)
+    else:
+        barrier = bytearray(1) + brk
 
     linear_ends: dict[int, Span] = {}
     for k in known:
@@ -388,7 +391,7 @@ def scan_sentence(text: str) -> list[Span]:
         if len(body) == 1 and body in _ADJECTIVES and suf.min_body > 1:
             empties.append((s, e, suf))
             continue  # 老分中心, 新中心: an adjective, not a name
-        if any(w in body for w in _ONLINE_WORDS):
+        if _ONLINE_RE.search(body):
             continue  # 长宁APP医疗板块: a part of an online service, not a place
         if body.endswith(_ENTER_VERBS) and not protected[s - 1]:
             empties.append((s, e, suf))

@@ -207,23 +207,26 @@ def status_of(
     if not hits:
         return "mentioned", ""
 
-    # counted[i]: characters of the clause before lo + i that count for distance
-    # (not another mention, not a list separator)
-    counted = [0] * (hi - lo + 1)
-    skip = bytearray(hi - lo)
-    for o_start, o_end in others:
-        if o_end > lo and o_start < hi:
-            a, b = max(o_start, lo) - lo, min(o_end, hi) - lo
-            skip[a:b] = b"\x01" * (b - a)
-    run = 0
-    for i, ch in enumerate(clause):
-        if not skip[i] and ch not in _LIST_GLUE:
-            run += 1
-        counted[i + 1] = run
+    # the distance between a cue and the mention counts neither the other
+    # mentions nor list separators between them (推进A、B、C建设)
+    near = [(max(o_start, lo), min(o_end, hi)) for o_start, o_end in others
+            if o_end > lo and o_start < hi]
 
     def distance(h: _Hit) -> int:
         a, b = (h[1], start) if h[1] <= start else (end, h[0])
-        return counted[b - lo] - counted[a - lo]
+        n = b - a
+        spans_between: list[tuple[int, int]] = []
+        for x, y in sorted((max(x, a), min(y, b)) for x, y in near if y > a and x < b):
+            if spans_between and x < spans_between[-1][1]:  # nested or crossing: merge
+                spans_between[-1] = (spans_between[-1][0], max(y, spans_between[-1][1]))
+            else:
+                spans_between.append((x, y))
+        for x, y in spans_between:
+            n -= y - x
+        for i in range(a, b):
+            if text[i] in _LIST_GLUE and not any(x <= i < y for x, y in spans_between):
+                n -= 1
+        return n
 
     hits = [h for h in hits if not (h[2].text in _SUBJECT_CUES and h[1] <= start)]
     # a partner (与X合作, 对接X, X联动) is named, not built; one reaching out to a

@@ -148,3 +148,18 @@ def test_renovation_word_before_a_completion_cue():
     s = "延安高架长宁段、沿线重点楼宇景观照明提升工程完工。"
     assert status(s, "延安高架长宁段")[0] == "renovated"
     assert status("协和路大修工程完工。", "协和路")[0] == "renovated"
+
+
+def test_a_cue_inside_another_name_is_not_a_cue():
+    s = "东向拓展带和西向拓展带。"
+    a, b = s.index("东向拓展带"), s.index("西向拓展带")
+    assert status_of(s, a, a + 5, "review", [(b, b + 5)]) == ("mentioned", "")
+    assert status_of(s, a, a + 5, "review")[0] == "ongoing"  # 拓展 alone is a cue
+
+
+def test_distance_skips_other_names_and_separators():
+    s = "推进甲园、乙园、丙园、丁园、戊园、己园和庚园。"
+    items = [(s.index(n), s.index(n) + 2) for n in ("甲园", "乙园", "丙园", "丁园", "戊园", "己园")]
+    last = s.index("庚园")
+    assert status_of(s, last, last + 2, "plan", items) == ("planned", "推进")
+    assert status_of(s, last, last + 2, "plan") == ("mentioned", "")  # too far without the list
