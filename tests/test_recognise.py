@@ -376,3 +376,8 @@ def test_part_of_an_online_service_is_not_a_place():
 def test_the_government_as_an_actor_is_not_a_site():
     assert names(doc_of("我代表长宁区人民政府向大会报告工作。")) == []
     assert names(doc_of("在区委、区政府领导下推进工作。")) == []
+
+
+def test_service_consultation_post_keeps_its_name():
+    ms = extract_mentions(doc_of("浦江外资企业服务咨询站正式运营。"))
+    assert [(m.name, m.status) for m in ms] == [("浦江外资企业服务咨询站", "opened")]

@@ -163,3 +163,7 @@ def test_distance_skips_other_names_and_separators():
     last = s.index("庚园")
     assert status_of(s, last, last + 2, "plan", items) == ("planned", "推进")
     assert status_of(s, last, last + 2, "plan") == ("mentioned", "")  # too far without the list
+
+
+def test_cultivating_a_street_is_ongoing():
+    assert status("继续深耕衡山路街区。", "衡山路", "plan") == ("ongoing", "深耕")
