@@ -295,21 +295,39 @@ def _doc_record(doc: Document, n_mentions: int) -> dict[str, Any]:
     }
 
 
+#: value classes ``_jsonl`` writes with orjson; anything else goes through ``json``.
+_PLAIN_JSON = frozenset({str, int, bool, type(None), list})
+
+
+def _jsonl(records: Sequence[dict[str, Any]]) -> bytes:
+    """JSON lines, byte for byte as ``json.dumps(record, ensure_ascii=False)`` would write them.
+
+    With orjson installed, flat records (values str, int, bool, None or lists of
+    those) are encoded by it with two-space indentation, and the indentation is
+    then folded into the ``", "`` and ``": "`` separators of ``json``: a raw
+    newline only ever stands between tokens (one inside a string is escaped),
+    so the folding cannot touch text. Four to five times faster than ``json``.
+    """
+    if _orjson is not None and all(
+        v.__class__ in _PLAIN_JSON for r in records for v in r.values()
+    ):
+        try:
+            data = b"\n".join(_orjson.dumps(r, option=_orjson.OPT_INDENT_2) for r in records)
+        except TypeError:  # lone surrogates, huge ints: json writes them
+            data = b""
+        if data and b"\n      " not in data:  # nothing nested deeper than a list of scalars
+            data = data.replace(b",\n", b", \n").replace(b"\n    ", b"").replace(b"\n  ", b"")
+            return data.replace(b"\n}", b"}") + b"\n"
+    text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    return text.encode("utf-8")
+
+
 def _write_mentions(mentions: Sequence[Any], path: Path) -> Path:
     """One JSON line per mention (``json.dumps(..., ensure_ascii=False)``), streamed."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
     with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            batch: list[str] = []
-            for m in mentions:
-                batch.append(encode(m.to_record()))
-                if len(batch) >= 10_000:
-                    batch.append("")
-                    fh.write("\n".join(batch))
-                    batch = []
-            if batch:
-                batch.append("")
-                fh.write("\n".join(batch))
+        with open(tmp, "wb") as fh:
+            for i in range(0, len(mentions), 10_000):
+                fh.write(_jsonl([m.to_record() for m in mentions[i : i + 10_000]]))
             fh.flush()
             os.fsync(fh.fileno())
     return path
@@ -317,12 +335,23 @@ def _write_mentions(mentions: Sequence[Any], path: Path) -> Path:
 
 def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:
     """The promise/delivery table of every in-district entity, located or not."""
+    import pandas as pd
+
     from layers.build import timeline_from_entities
     from layers.delivery import delivery_from_timeline
 
     inside = [e for e in entities if e.in_changning]
+    # the layer's timeline already holds the located entities' rows: add the unlocated ones
+    placed = set(project_layers.projects["id"])
+    unlocated = [e for e in inside if e.id not in placed]
+    timeline = project_layers.timeline
+    if unlocated and len(timeline):
+        timeline = pd.concat([timeline, timeline_from_entities(unlocated)], ignore_index=True)
+        timeline = timeline.sort_values("entity_id", kind="mergesort", ignore_index=True)
+    elif unlocated:
+        timeline = timeline_from_entities(unlocated)
     return delivery_from_timeline(
-        timeline_from_entities(inside),
+        timeline,
         project_layers.documents,
         projects=project_layers.projects,
         mentions=[m for e in inside for m in e.mentions],

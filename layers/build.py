@@ -43,7 +43,7 @@ from geocode.model import PRECISIONS, TYPES, Entity, Mention
 from gis import settings
 from gis._errors import PlanmapError
 from layers.model import PROJECT_COLUMNS, TIMELINE_COLUMNS, ProjectLayers
-from layers.stated import BELT_PHRASES, ZONE_PHRASES, find_phrases, stated_belts, stated_zone
+from layers.stated import has_phrases, stated_belts, stated_zone
 from layers.zones import (
     BELT_KEYS,
     ZONE_KEYS,
@@ -150,11 +150,6 @@ def status_by_year(mentions: Iterable[Mention]) -> dict[int, str]:
     return dict(sorted(best.items()))
 
 
-def _has_phrases(sentence: str) -> bool:
-    """Whether a sentence holds any zone or belt phrase."""
-    return bool(find_phrases(sentence, ZONE_PHRASES) or find_phrases(sentence, BELT_PHRASES))
-
-
 def _sentence_surfaces(entities: Sequence[Entity]) -> dict[tuple[str, str], frozenset[str]]:
     """(doc, sentence) -> surfaces of its mentions, for sentences holding a zone or belt phrase."""
     phrased: dict[str, bool] = {}
@@ -164,7 +159,7 @@ def _sentence_surfaces(entities: Sequence[Entity]) -> dict[tuple[str, str], froz
             sentence = m.sentence
             has = phrased.get(sentence)
             if has is None:
-                has = phrased[sentence] = _has_phrases(sentence or "")
+                has = phrased[sentence] = has_phrases(sentence or "")
             if has:
                 surfaces[(m.doc, sentence)].add(m.surface)
     return {key: frozenset(found) for key, found in surfaces.items()}

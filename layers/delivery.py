@@ -304,18 +304,26 @@ def delivery_from_timeline(
     newest = max(dates.values()) if dates else None
     periods = _period_lookup(mentions)
     where = _where(projects)
-    rows = timeline.copy()
-    rows = rows[rows["doc"].astype(str).isin(dates)]
-    rows["doc_date"] = rows["doc"].astype(str).map(dates)
-    doc_year = rows["doc_date"].map(lambda d: d.year)
-    rows["eff_year"] = rows["year"].astype("Int64").fillna(doc_year.astype("Int64"))
-    has_period_col = "period" in rows.columns
-
+    has_period_col = "period" in timeline.columns
+    # plain lists, one pass: no per-row pandas work (the timeline has a row per mention)
+    keys = ("entity_id", "name", "year", "mode", "status", "doc", "line", "evidence")
+    columns = [timeline[k].tolist() for k in keys]
+    columns.append(timeline["period"].tolist() if has_period_col else [None] * len(timeline))
     by_entity: dict[str, list[dict[str, Any]]] = {}
-    for row in rows.to_dict("records"):
-        row["eff_year"] = _int_or_none(row["eff_year"])
-        row["line"] = _int_or_none(row["line"])
-        by_entity.setdefault(str(row["entity_id"]), []).append(row)
+    for eid, name, year, mode, status, doc, line, evidence, period_value in zip(
+        *columns, strict=True
+    ):
+        doc_date = dates.get(str(doc))
+        if doc_date is None:
+            continue
+        eff_year = _int_or_none(year)
+        row = {
+            "entity_id": eid, "name": name, "mode": mode, "status": status, "doc": doc,
+            "line": _int_or_none(line), "evidence": evidence, "period": period_value,
+            "doc_date": doc_date, "eff_year": doc_date.year if eff_year is None else eff_year,
+        }
+        by_entity.setdefault(str(eid), []).append(row)
+    del columns
 
     def order(row: dict[str, Any]) -> tuple:
         # as a stable sort by (eff_year, doc_date, line) with missing values last

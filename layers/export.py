@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -185,6 +186,16 @@ def _write_geojson(
 
 def _csv_bytes(df: pd.DataFrame) -> bytes:
     return df.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+def _write_csv(path: Path, df: pd.DataFrame) -> Path:
+    """``_csv_bytes(df)`` streamed to ``path`` (atomically): a large table is never one string."""
+    with atomic_path(path) as tmp:
+        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+            df.to_csv(fh, index=False, lineterminator="\n", chunksize=50_000)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return path
 
 
 def _projects_csv(projects: gpd.GeoDataFrame) -> bytes:
@@ -513,11 +524,7 @@ def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
         mask = belt_sets.map(lambda keys, b=belt: b in keys).astype(bool)
         written.append(_write_geojson(out / f"projects_belt_{belt}.geojson", p[mask], "id", cols))
     written.append(write_bytes_atomic(out / "projects.csv", _projects_csv(p)))
-    written.append(
-        write_bytes_atomic(
-            out / "timeline.csv", _csv_bytes(layers.timeline[list(TIMELINE_COLUMNS)])
-        )
-    )
+    written.append(_write_csv(out / "timeline.csv", layers.timeline[list(TIMELINE_COLUMNS)]))
     if layers.delivery is not None:
         from layers.delivery import write_delivery_csv
 

@@ -32,6 +32,7 @@ __all__ = [
     "BELT_PHRASES",
     "ZONE_PHRASES",
     "find_phrases",
+    "has_phrases",
     "stated_belts",
     "stated_zone",
 ]
@@ -49,6 +50,10 @@ BELT_PHRASES: dict[str, re.Pattern[str]] = {
     "yanan_hongqiao": re.compile(r"延安西路[-－—–~～]+虹桥路|时尚文化集聚带"),
 }
 
+#: any zone or belt phrase: each pattern as an alternative (lookbehinds stay in their branch).
+_ANY_PHRASE = re.compile(
+    "|".join(f"(?:{rx.pattern})" for rx in (*ZONE_PHRASES.values(), *BELT_PHRASES.values()))
+)
 #: (id of the phrase table, text) -> phrases found: sentences and headings repeat per mention.
 _FOUND: dict[tuple[int, str], list[tuple[str, int, int]]] = {}
 _CLAUSE_SPLIT = re.compile(r"[，,；;：:。！？!?]")
@@ -81,6 +86,23 @@ def find_phrases(text: str, phrases: dict[str, re.Pattern[str]]) -> list[tuple[s
             _FOUND.clear()
         _FOUND[cache_key] = found
     return list(found)
+
+
+def has_phrases(text: str) -> bool:
+    """Whether ``text`` holds any zone or belt phrase (one regular-expression search).
+
+    Parameters
+    ----------
+    text : str
+        Text to search.
+
+    Returns
+    -------
+    bool
+        True when ``find_phrases`` finds something in ``text`` with
+        ``ZONE_PHRASES`` or ``BELT_PHRASES``.
+    """
+    return _ANY_PHRASE.search(text) is not None
 
 
 def _clauses(sentence: str) -> list[tuple[int, int]]:
