@@ -21,10 +21,13 @@ from __future__ import annotations
 import colorsys
 import functools
 import logging
+import multiprocessing
+import os
 import re
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +37,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PathCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.colors import to_hex, to_rgb, to_rgba, to_rgba_array
 from matplotlib.figure import Figure
-from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 from PIL import Image
@@ -178,6 +180,11 @@ def _geom_path(geom: BaseGeometry | None) -> MplPath | None:
     """
     if geom is None or geom.is_empty:
         return None
+    if geom.geom_type in ("LineString", "LinearRing"):
+        # no codes: Agg clips such a path to the view, so a dash pattern starts where the line
+        # enters it (as geopandas draws lines; parallel carriageways stay in phase)
+        xy = shapely.get_coordinates(geom)
+        return MplPath(xy) if len(xy) >= 2 else None
     verts: list[np.ndarray] = []
     codes: list[np.ndarray] = []
     for part in shapely.get_parts(geom):
@@ -364,6 +371,10 @@ def _prepare(projects: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if k == "point":
             paths.append(None)
             continue
+        if k == "line":
+            # one path per part: a dash pattern restarts at each part, as for separate lines
+            paths.append(_paths(shapely.get_parts(g)) or None)
+            continue
         wkb = shapely.to_wkb(g)
         if wkb not in shared:
             shared[wkb] = _geom_path(g)
@@ -543,10 +554,14 @@ def _hatch_paths(geoms: Sequence[BaseGeometry], colours: Sequence[str], keys: Se
     pictures).
     """
     groups: dict[str, dict[int, BaseGeometry]] = {}
-    for geom, colour, key in zip(geoms, colours, keys, strict=True):
+    last: dict[str, int] = {}
+    for n, (geom, colour, key) in enumerate(zip(geoms, colours, keys, strict=True)):
         groups.setdefault(colour, {})[key] = geom
+        last[colour] = n
     paths, cols = [], []
-    for colour, shapes in groups.items():
+    # stacked as if drawn one by one: the colour of the last feature ends on top
+    for colour in sorted(groups, key=last.__getitem__):
+        shapes = groups[colour]
         cache_key = (colour, tuple(sorted(shapes)))
         path = cache.get(cache_key, _MISSING) if cache is not None else _MISSING
         if path is _MISSING:
@@ -583,11 +598,11 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
     def pick(mask, column, *, unique=False):
         values = projects[column].to_numpy()
         rows = [i for i in np.flatnonzero(mask) if values[i] is not None]
-        if unique:  # the same outline in the same colour is drawn once
+        if unique:  # the same outline in the same colour is drawn once, where it was last
             seen: set[tuple[int, str]] = set()
-            rows = [i for i in rows
+            rows = [i for i in reversed(rows)
                     if (id(values[i]), colours[i]) not in seen
-                    and not seen.add((id(values[i]), colours[i]))]
+                    and not seen.add((id(values[i]), colours[i]))][::-1]
         return rows, [values[i] for i in rows], list(colours[rows])
 
     _, paths, cols = pick((kind == "polygon") & ~coarse, "_path")
@@ -603,10 +618,12 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
         add(_collection(paths, facecolors="none", edgecolors=cols, linewidths=1.0,
                         linestyles=[(0, (4, 2))], zorder=10), autolim=False)
     for is_coarse, width, style in ((False, 2.6, "solid"), (True, 3.2, (0, (3, 2)))):
-        _, paths, cols = pick((kind == "line") & (coarse == is_coarse), "_path")
+        _, parts, part_cols = pick((kind == "line") & (coarse == is_coarse), "_path")
+        paths = [p for ps in parts for p in ps]
+        cols = [c for ps, c in zip(parts, part_cols, strict=True) for _ in ps]
         if paths:
-            add(_collection(paths, facecolors="none", edgecolors=_rgba(cols, 0.85),
-                            linewidths=width, linestyles=[style], zorder=11), autolim=False)
+            add(LineCollection([p.vertices for p in paths], colors=_rgba(cols, 0.85),
+                               linewidths=width, linestyles=[style], zorder=11), autolim=False)
     rows, paths, cols = pick((kind == "point") & coarse, "_halo")
     if paths:
         add(_collection(paths, facecolors=_rgba(cols, 0.12), edgecolors="none", zorder=9),
@@ -663,20 +680,53 @@ def _structure_entries(ctx: _Context, *, zones: bool, belts: bool) -> list[Legen
     return entries
 
 
-def _handle(entry: LegendEntry):
-    if entry.kind == "point":
-        return Line2D([], [], marker="o", linestyle="none", markersize=8,
-                      markerfacecolor=entry.colour, markeredgecolor="white", label=entry.label)
-    if entry.kind == "coarse":
-        return Patch(facecolor="none", edgecolor=entry.colour, hatch="////", linestyle="--",
-                     label=entry.label)
-    if entry.kind == "zone":
-        return Patch(facecolor=entry.colour, edgecolor="white", label=entry.label)
-    if entry.kind == "belt":
-        return Patch(facecolor="none", edgecolor=entry.colour, linestyle="--", linewidth=1.8,
-                     label=entry.label)
-    width = 2.5 if entry.colour == "#4a90c2" else 1.1
-    return Line2D([], [], color=entry.colour, linewidth=width, label=entry.label)
+_LEGEND_FONTSIZE = 9.0
+
+
+def _draw_legend(panel, title: str, entries: Sequence[LegendEntry], ncol: int, top: float
+                 ) -> float:
+    """Draw a legend section in the panel from ``top`` (axes fraction); return its bottom.
+
+    Drawn by hand (a title, one symbol and one text per entry, row by row in
+    ``ncol`` columns): a matplotlib ``Legend`` re-lays out its boxes at every
+    save and cost more than the rest of the panel.
+    """
+    box = panel.get_position()
+    fig_w, fig_h = panel.figure.get_size_inches()
+    em_x = _LEGEND_FONTSIZE / 72 / (box.width * fig_w)  # one em in axes fractions
+    em_y = _LEGEND_FONTSIZE / 72 / (box.height * fig_h)
+    trans = panel.transAxes
+    panel.text(0.0, top, title, fontsize=10, fontweight="bold", va="top", transform=trans)
+    row_h = em_y * 1.65
+    y0 = top - em_y * 1.35 * 10 / _LEGEND_FONTSIZE - row_h * 0.55
+    handle_w, handle_h = em_x * 1.6, em_y * 0.75
+    points_x, points_y, points_c = [], [], []
+    for n, entry in enumerate(entries):
+        row, col = divmod(n, ncol)
+        x, y = col / ncol, y0 - row * row_h
+        if entry.kind == "point":
+            points_x.append(x + handle_w / 2)
+            points_y.append(y)
+            points_c.append(entry.colour)
+        elif entry.kind == "line":
+            width = 2.5 if entry.colour == "#4a90c2" else 1.1
+            panel.add_line(Line2D([x, x + handle_w], [y, y], color=entry.colour, linewidth=width,
+                                  transform=trans, clip_on=False))
+        else:
+            style = {"coarse": {"facecolor": "none", "edgecolor": entry.colour, "hatch": "////",
+                                "linestyle": "--"},
+                     "zone": {"facecolor": entry.colour, "edgecolor": "white"},
+                     "belt": {"facecolor": "none", "edgecolor": entry.colour, "linestyle": "--",
+                              "linewidth": 1.8}}.get(entry.kind, {"facecolor": entry.colour})
+            panel.add_patch(Rectangle((x, y - handle_h / 2), handle_w, handle_h, transform=trans,
+                                      clip_on=False, **style))
+        panel.text(x + handle_w + em_x * 0.6, y, entry.label, fontsize=_LEGEND_FONTSIZE,
+                   va="center", transform=trans)
+    if points_x:
+        panel.scatter(points_x, points_y, s=64, c=points_c, edgecolors="white", linewidths=1.0,
+                      transform=trans, clip_on=False, zorder=3)
+    rows = -(-len(entries) // ncol)
+    return y0 - (rows - 1) * row_h - row_h * 0.5
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -755,19 +805,8 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     renderer = fig.canvas.get_renderer()
     top = 1.0
     for legend_title, entries, ncol in spec.legend:
-        if not entries:
-            continue
-        handles = [_handle(e) for e in entries]
-        # a Legend added as an artist only: panel.legend() would also keep it as panel.legend_
-        # and the last one would be drawn twice
-        legend = Legend(panel, handles, [h.get_label() for h in handles], title=legend_title,
-                        loc="upper left", bbox_to_anchor=(0.0, top), ncol=ncol, fontsize=9,
-                        title_fontsize=10, frameon=False, alignment="left",
-                        handlelength=1.6, columnspacing=1.0, borderaxespad=0.0)
-        legend._legend_box.align = "left"
-        panel.add_artist(legend)
-        extent = legend.get_window_extent(renderer).transformed(panel.transAxes.inverted())
-        top = extent.y0 - 0.03
+        if entries:
+            top = _draw_legend(panel, legend_title, entries, ncol, top) - 0.03
 
     # key of numbered projects: as many rows as fit below the legends, in two columns
     panel_px = panel.get_window_extent(renderer)
@@ -906,8 +945,54 @@ def _save_svg(fig: Figure, path: Path) -> None:
         fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"})
 
 
-def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None = None
-                    ) -> list[Picture]:
+def _rc(family: str) -> dict:
+    # SVG text stays text (searchable, editable, a fifth of the time of glyph outlines);
+    # labels with a white halo are outlines anyway (path effects draw text as a path)
+    return {"font.family": [family], "svg.fonttype": "none", "axes.unicode_minus": False,
+            "hatch.linewidth": 0.8, "svg.hashsalt": "planmap"}
+
+
+def _render_one(ctx: _Context, spec: _Spec, folder: Path, fig: Figure) -> Picture:
+    """Draw one sheet on ``fig``, write its PNG and SVG, describe it."""
+    t0 = time.perf_counter()
+    fig, info = _sheet(ctx, spec, fig)
+    png, svg = folder / f"{spec.stem}.png", folder / f"{spec.stem}.svg"
+    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    _save_png(fig, png)
+    _save_svg(fig, svg)
+    seconds = time.perf_counter() - t0
+    log.debug("pictures: %s in %.2f s", spec.stem, seconds)
+    return Picture(
+        stem=spec.stem, kind=spec.kind, key=spec.key, title=spec.title, png=png, svg=svg,
+        project_ids=[str(i) for i in spec.projects["id"]] if len(spec.projects) else [],
+        named=info["named"], numbers=info["numbers"], texts=texts,
+        legend=[(t, e) for t, e, _ in spec.legend if e], note=info["note"],
+        source=ctx.source, credit=ctx.credit, not_drawn=spec.not_drawn, seconds=seconds)
+
+
+#: What forked workers draw from: (context, specs, folder, rc), set just before the fork.
+_FORK_STATE: tuple | None = None
+_WORKER_FIGURE: list[Figure] = []
+
+
+def _render_in_worker(index: int) -> Picture:
+    ctx, specs, folder, rc = _FORK_STATE
+    with matplotlib.rc_context(rc):
+        if not _WORKER_FIGURE:
+            _WORKER_FIGURE.append(_figure())
+        return _render_one(ctx, specs[index], folder, _WORKER_FIGURE[0])
+
+
+def _workers(jobs: int | None, n: int) -> int:
+    """How many processes draw: ``jobs`` (``None``: one per CPU, at most 4), 1 without fork."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    wanted = min(os.cpu_count() or 1, 4) if jobs is None else int(jobs)
+    return max(1, min(wanted, n))
+
+
+def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
+                    jobs: int | None = None) -> list[Picture]:
     """Draw every briefing picture into ``out/slides`` and describe each.
 
     Parameters
@@ -921,6 +1006,10 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
         Base layers (``district``, ``subdistricts``, ``creek``, ``metro_lines``,
         ``metro_stations``); ``None`` uses ``layers.reference.reference_layers()``
         (projected once per process).
+    jobs : int, optional
+        Processes that draw at once (forked, so they share what is already
+        projected); ``None`` uses one per CPU (at most 4), ``1`` draws here.
+        Without ``fork`` (Windows, macOS defaults) pictures are drawn here.
 
     Returns
     -------
@@ -933,33 +1022,34 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
         When no CJK font is installed (the message names ``fonts-noto-cjk``)
         or the reference layers have no district outline.
     """
+    global _FORK_STATE
     family = cjk_family()  # fail before drawing anything
     folder = Path(out) / "slides"
     ctx = _context(layers, reference)
-    pictures: list[Picture] = []
-    rc = {"font.family": [family], "svg.fonttype": "path", "axes.unicode_minus": False,
-          "hatch.linewidth": 0.8, "svg.hashsalt": "planmap"}
+    rc = _rc(family)
     started = time.perf_counter()
     with matplotlib.rc_context(rc):
-        fig = _figure()
-        for spec in _specs(ctx):
-            t0 = time.perf_counter()
-            fig, info = _sheet(ctx, spec, fig)
-            png, svg = folder / f"{spec.stem}.png", folder / f"{spec.stem}.svg"
-            texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
-            _save_png(fig, png)
-            _save_svg(fig, svg)
-            seconds = time.perf_counter() - t0
-            pictures.append(Picture(
-                stem=spec.stem, kind=spec.kind, key=spec.key, title=spec.title, png=png, svg=svg,
-                project_ids=[str(i) for i in spec.projects["id"]] if len(spec.projects) else [],
-                named=info["named"], numbers=info["numbers"], texts=texts,
-                legend=[(t, e) for t, e, _ in spec.legend if e], note=info["note"],
-                source=ctx.source, credit=ctx.credit, not_drawn=spec.not_drawn, seconds=seconds))
-            log.debug("pictures: %s in %.2f s", spec.stem, seconds)
-        fig.clear()
-    log.info("pictures: wrote %d maps to %s in %.1f s", len(pictures), folder,
-             time.perf_counter() - started)
+        specs = list(_specs(ctx))
+        workers = _workers(jobs, len(specs))
+        if workers > 1:
+            folder.mkdir(parents=True, exist_ok=True)
+            _FORK_STATE = (ctx, specs, folder, rc)
+            try:
+                pool = ProcessPoolExecutor(max_workers=workers,
+                                           mp_context=multiprocessing.get_context("fork"))
+                with pool:
+                    # the costliest sheets (most projects) first, so no worker ends last alone
+                    order = sorted(range(len(specs)), key=lambda i: -len(specs[i].projects))
+                    done = dict(zip(order, pool.map(_render_in_worker, order), strict=True))
+            finally:
+                _FORK_STATE = None
+            pictures = [done[i] for i in range(len(specs))]
+        else:
+            fig = _figure()
+            pictures = [_render_one(ctx, spec, folder, fig) for spec in specs]
+            fig.clear()
+    log.info("pictures: wrote %d maps to %s in %.1f s (%d process%s)", len(pictures), folder,
+             time.perf_counter() - started, workers, "" if workers == 1 else "es")
     return pictures
 
 
