@@ -109,12 +109,13 @@ class Mention:
 
     def to_record(self) -> dict[str, Any]:
         """The mention as a JSON-ready dict (one line of ``mentions.jsonl``)."""
-        record = {name: getattr(self, name) for name in _MENTION_FIELDS}
+        record = {name: getattr(self, name) for name in MENTION_FIELDS}
         record["locators"] = list(self.locators)
         return record
 
 
-_MENTION_FIELDS = tuple(f.name for f in fields(Mention))
+#: names of the ``Mention`` fields, in declaration order (the keys of ``to_record``).
+MENTION_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Mention))
 
 
 @dataclass

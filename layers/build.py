@@ -254,13 +254,16 @@ def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
         for column, values in zip(columns, zip(*unique, strict=True), strict=False):
             column.extend(values)
         del by_id[eid]
-    data: dict[str, Any] = {}
-    for col, values in zip(TIMELINE_COLUMNS, columns, strict=True):
-        if col in ("year", "line"):
-            data[col] = pd.array(values, dtype="Int64")
-        else:
-            data[col] = pd.array(values, dtype=object)
-    return pd.DataFrame(data, columns=list(TIMELINE_COLUMNS))
+    df = pd.DataFrame(
+        {
+            col: pd.array(values, dtype="Int64" if col in ("year", "line") else object)
+            for col, values in zip(TIMELINE_COLUMNS, columns, strict=True)
+        },
+        columns=list(TIMELINE_COLUMNS),
+    )
+    for col in ("entity_id", "name", "mode", "status", "status_cue", "doc", "evidence"):
+        df[col] = df[col].astype(object)  # pandas infers its str dtype; the contract is object
+    return df
 
 
 def _timeline_order(row: tuple) -> tuple:

@@ -1,0 +1,183 @@
+"""The fast paths of a large build give what the plain ones give (issue 8).
+
+Each fast path (memoised stated zones, the pure-Python timeline, orjson JSON
+lines, the sqlite3 GeoPackage attribute tables, the streamed extraction cache)
+is compared with a straightforward reference written here.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import fiona
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_layers_build import mention, sample_entities
+
+from geocode.model import MENTION_FIELDS, Entity
+from gis import pipeline
+from layers.build import _sentence_surfaces, _StatedMemo, timeline_from_entities
+from layers.export import GPKG_NAME, save_layers
+from layers.model import TIMELINE_COLUMNS
+from layers.stated import (
+    BELT_PHRASES,
+    ZONE_PHRASES,
+    find_phrases,
+    has_phrases,
+    stated_belts,
+    stated_zone,
+)
+
+
+def _reference_timeline(entities: list[Entity]) -> pd.DataFrame:
+    """The timeline as pandas built it before issue 8."""
+    rows = [
+        {
+            "entity_id": ent.id, "name": ent.name, "year": m.year, "mode": m.mode,
+            "status": m.status, "status_cue": m.status_cue, "doc": m.doc, "line": m.line,
+            "evidence": m.sentence,
+        }
+        for ent in entities
+        for m in ent.mentions
+    ]
+    df = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
+    df["year"] = df["year"].astype("Int64")
+    df["line"] = df["line"].astype("Int64")
+    for col in ("entity_id", "name", "mode", "status", "status_cue", "doc", "evidence"):
+        df[col] = df[col].astype(object)
+    df = df.drop_duplicates(subset=["entity_id", "year", "status", "doc", "line", "evidence"])
+    df = df.sort_values(
+        ["entity_id", "year", "doc", "line", "status"], na_position="last", kind="mergesort"
+    )
+    return df.reset_index(drop=True)
+
+
+def _with_repeats() -> list[Entity]:
+    """The sample entities, with repeated rows, missing years and an id that repeats."""
+    ents = sample_entities()
+    first = ents[0]
+    first.mentions += [
+        mention(first.name, first.mentions[0].sentence, year=None, status="planned", line=2),
+        mention(first.name, first.mentions[0].sentence, year=None, status="planned", line=2),
+        mention(first.name, "另一句。", year=2021, status="mentioned", line=1, doc="a.txt"),
+        first.mentions[0],
+    ]
+    twin = Entity(id=ents[1].id, name=ents[1].name, type=ents[1].type,
+                  mentions=list(reversed(ents[1].mentions)) + ents[2].mentions)
+    return [*reversed(ents), twin]
+
+
+def test_timeline_equals_the_pandas_reference():
+    ents = _with_repeats()
+    got = timeline_from_entities(ents)
+    want = _reference_timeline(ents)
+    pd.testing.assert_frame_equal(got, want)
+    empty = timeline_from_entities([])
+    pd.testing.assert_frame_equal(empty, _reference_timeline([]))
+
+
+def test_stated_memo_equals_stated_per_mention():
+    ents = sample_entities()
+    surfaces: dict[tuple[str, str], list[str]] = {}
+    for e in ents:
+        for m in e.mentions:
+            surfaces.setdefault((m.doc, m.sentence), []).append(m.surface)
+    memo = _StatedMemo(_sentence_surfaces(ents))
+    for _ in range(2):  # the second round is answered from the memo
+        for e in ents:
+            for m in e.mentions:
+                others = surfaces[(m.doc, m.sentence)]
+                want = (stated_zone(m, others)[0], stated_belts(m, others)[0])
+                assert memo(m) == want, (m.surface, m.sentence)
+
+
+_PIECES = [
+    *"中山公园地区虹桥临空苏州河滨水景观带号线沿线延安西路—虹桥路时尚文化集聚，。、；",
+    "2号线", "12号线", "临空12号地块", "中部虹桥", "东部中山公园", "虹桥地区",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_has_phrases_equals_find_phrases(text):
+    want = bool(find_phrases(text, ZONE_PHRASES) or find_phrases(text, BELT_PHRASES))
+    assert has_phrases(text) == want
+
+
+_TEXT = st.lists(
+    st.sampled_from(["中", "a", " ", "\n", "\t", '"', "\\", ",", ":", "{", "}", "[", "]",
+                     "\x00", "\x1f", "\x7f", "\u2028", "\ufeff", "😀", ",\n    ", "\n  "]),
+    max_size=10,
+).map("".join)
+_RECORD = st.fixed_dictionaries({
+    "doc": _TEXT, "line": st.integers(-(2**70), 2**70), "sentence": _TEXT,
+    "year": st.none() | st.integers(0, 3000) | st.floats(allow_nan=False, allow_infinity=False),
+    "flag": st.booleans(), "locators": st.lists(_TEXT, max_size=3),
+    "nested": st.none() | st.dictionaries(_TEXT, st.lists(st.integers(), max_size=2), max_size=2),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_RECORD, max_size=4))
+def test_jsonl_is_bytewise_json_dumps(records):
+    want = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    assert pipeline._jsonl(records) == want
+
+
+def test_jsonl_without_orjson(monkeypatch):
+    monkeypatch.setattr(pipeline, "_orjson", None)
+    records = [{"a": "中", "b": [1, "x"], "c": None}]
+    assert pipeline._jsonl(records) == (json.dumps(records[0], ensure_ascii=False) + "\n").encode()
+
+
+def test_mention_records_are_its_fields():
+    m = sample_entities()[0].mentions[0]
+    (got,) = pipeline._records([m])
+    assert tuple(got) == MENTION_FIELDS
+    assert json.dumps(got, ensure_ascii=False) == json.dumps(m.to_record(), ensure_ascii=False)
+
+
+def test_gpkg_attribute_tables_as_fiona_writes_them(tmp_path):
+    from layers.build import layers_from_entities
+
+    layers = layers_from_entities(
+        sample_entities(),
+        documents=[{"name": "plan.txt", "title": None, "date": "2021-01-20", "kind": "plan"}],
+    )
+    save_layers(layers, tmp_path)
+    path = tmp_path / GPKG_NAME
+    with fiona.open(path, layer="timeline") as src:
+        assert src.schema["properties"]["year"].startswith("int")
+        got = [dict(f.properties) for f in src]
+        fids = [int(f.id) for f in src]
+    want = layers.timeline.astype(object).where(layers.timeline.notna(), None)
+    assert got == want.to_dict("records")
+    assert fids == list(range(1, len(got) + 1))
+    with fiona.open(path, layer="documents") as src:
+        assert [dict(f.properties) for f in src] == [
+            {"name": "plan.txt", "title": None, "date": "2021-01-20", "kind": "plan"}
+        ]
+    con = sqlite3.connect(path)
+    try:
+        counts = dict(con.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
+        triggers = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    finally:
+        con.close()
+    assert counts["timeline"] == len(layers.timeline)
+    assert counts["documents"] == 1
+    assert {"trigger_insert_feature_count_timeline",
+            "trigger_delete_feature_count_timeline"} <= triggers
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_cache_round_trip_keeps_mentions(tmp_path, fast, monkeypatch):
+    if not fast:
+        monkeypatch.setattr(pipeline, "_orjson", None)
+    ms = [m for e in sample_entities() for m in e.mentions]
+    result = {"record": {"name": "x.txt", "skipped": False}, "mentions": [m.to_record() for m in ms]}
+    record, back = pipeline._to_mentions(pipeline._json_loads(pipeline._json_dumps(result)), {})
+    assert record == result["record"]
+    assert back == ms
