@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -252,29 +253,39 @@ def extract_documents(
     return mentions
 
 
-#: Mention fields whose values repeat across mentions (one string object each is kept).
-_SHARED_FIELDS = (
-    "doc", "surface", "name", "type", "mode", "status", "status_cue", "sentence", "period",
-    "section", "entity_id",
-)
-
-
-def _to_mentions(result: dict[str, Any], shared: dict[str, str]) -> tuple[dict[str, Any], list[Any]]:
+def _to_mentions(result: dict[str, Any], shared: dict[Any, Any]) -> tuple[dict[str, Any], list[Any]]:
     """(document record, its ``Mention`` objects) from an extraction result.
 
-    Equal strings (the document name, a sentence with several mentions, a
-    section heading, statuses) are made one object through ``shared``: JSON
-    decoding gives every mention its own copy, which multiplies the memory of
-    a large archive.
+    Equal values (the document name, a sentence with several mentions, a
+    section heading, names, statuses) are made one object through ``shared``:
+    JSON decoding gives every mention its own copy, which multiplies the memory
+    of a large archive.
     """
     from geocode.model import Mention
 
+    sd = shared.setdefault
     found = []
     for rec in result["mentions"]:
-        for key in _SHARED_FIELDS:
-            value = rec.get(key)
-            if value.__class__ is str:
-                rec[key] = shared.setdefault(value, value)
+        v = rec["doc"]
+        rec["doc"] = sd(v, v)
+        v = rec["surface"]
+        rec["surface"] = sd(v, v)
+        v = rec["name"]
+        rec["name"] = sd(v, v)
+        v = rec["type"]
+        rec["type"] = sd(v, v)
+        v = rec["mode"]
+        rec["mode"] = sd(v, v)
+        v = rec["status"]
+        rec["status"] = sd(v, v)
+        v = rec["status_cue"]
+        rec["status_cue"] = sd(v, v)
+        v = rec["sentence"]
+        rec["sentence"] = sd(v, v)
+        v = rec["section"]
+        rec["section"] = sd(v, v)
+        v = rec["entity_id"]
+        rec["entity_id"] = sd(v, v)
         found.append(Mention(**rec))
     return result["record"], found
 
@@ -299,14 +310,16 @@ def _doc_record(doc: Document, n_mentions: int) -> dict[str, Any]:
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
-def _flat(record: dict[str, Any]) -> bool:
-    """Whether every value is a str, int, bool, None or a list of those."""
-    for v in record.values():
-        if v.__class__ not in _SCALARS and not (
-            v.__class__ is list and all(x.__class__ in _SCALARS for x in v)
-        ):
-            return False
-    return True
+def _flat(records: Sequence[dict[str, Any]]) -> bool:
+    """Whether every value of every record is a str, int, bool, None or a list of those."""
+    values = list(chain.from_iterable(map(dict.values, records)))
+    kinds = set(map(type, values))
+    if kinds <= _SCALARS:
+        return True
+    if not kinds <= _SCALARS | {list}:
+        return False
+    items = chain.from_iterable(v for v in values if v.__class__ is list)
+    return set(map(type, items)) <= _SCALARS
 
 
 def _jsonl(records: Sequence[dict[str, Any]]) -> bytes:
@@ -318,7 +331,7 @@ def _jsonl(records: Sequence[dict[str, Any]]) -> bytes:
     newline only ever stands between tokens (one inside a string is escaped),
     so the folding cannot touch text. Four to five times faster than ``json``.
     """
-    if _orjson is not None and all(_flat(r) for r in records):
+    if _orjson is not None and records and _flat(records):
         try:
             data = b"\n".join(_orjson.dumps(r, option=_orjson.OPT_INDENT_2) for r in records)
         except TypeError:  # lone surrogates, huge ints: json writes them
@@ -333,16 +346,17 @@ def _jsonl(records: Sequence[dict[str, Any]]) -> bytes:
 def _records(mentions: Sequence[Any]) -> list[dict[str, Any]]:
     """``[m.to_record() for m in mentions]`` without the copies where it can.
 
-    A mention whose attributes are exactly its fields (in declaration order, as
-    a dataclass sets them) serialises as its ``to_record``; its attribute dict is
-    only read, never changed.
+    A dataclass sets every field in ``__init__``, in declaration order, so a
+    mention with as many attributes as fields holds exactly its fields in
+    ``to_record`` order; its attribute dict is only read, never changed.
     """
     from geocode.model import MENTION_FIELDS
 
+    n = len(MENTION_FIELDS)
     out = []
     for m in mentions:
         attrs = vars(m)
-        out.append(attrs if tuple(attrs) == MENTION_FIELDS else m.to_record())
+        out.append(attrs if len(attrs) == n else m.to_record())
     return out
 
 

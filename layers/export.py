@@ -348,6 +348,10 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
     """
     con = sqlite3.connect(path)
     try:
+        # a temporary file that replaces the output only when whole: no need to sync
+        # each page (neither setting is stored in the file)
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("PRAGMA journal_mode = MEMORY")
         with con:
             for name, schema, df in tables:
                 columns = list(schema["properties"])
