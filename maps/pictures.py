@@ -273,6 +273,7 @@ class _Context:
     delivery_not_drawn: int = 0
     veils: dict[tuple, MplPath | None] = field(default_factory=dict)
     unions: dict[tuple, MplPath | None] = field(default_factory=dict)
+    source_bitmap: tuple | None = None
 
 
 def _safe_key(key: object, fallback: str) -> str:
@@ -771,6 +772,38 @@ class _Spec:
     not_drawn: int = 0
 
 
+_SOURCE_XY = (0.012, 0.012)
+
+
+def _source_block(ctx: _Context, fig: Figure):
+    """The source line at the foot of the picture, as text and as a cached bitmap.
+
+    The line (every document title and the base-map credits, some 500
+    characters) is the same on every picture and costs a third of the text
+    drawing; the PNG shows a bitmap of it rendered once (pixel for pixel what
+    the text draws over white), the SVG the text itself. Returns both
+    artists; the text is visible, the bitmap hidden.
+    """
+    source = "\n".join(_wrap(ctx.source, 232)[:3])
+    style = {"fontsize": 7.5, "color": "#555555", "va": "bottom"}
+    text = fig.text(*_SOURCE_XY, source, **style)
+    if ctx.source_bitmap is None:
+        scratch = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="none")
+        FigureCanvasAgg(scratch)
+        probe = scratch.text(*_SOURCE_XY, source, **style)
+        scratch.canvas.draw()
+        pixels = np.asarray(scratch.canvas.buffer_rgba())
+        height = pixels.shape[0]
+        extent = probe.get_window_extent(scratch.canvas.get_renderer())
+        x0, x1 = max(0, int(extent.x0) - 2), min(pixels.shape[1], int(extent.x1) + 3)
+        top, bottom = max(0, height - int(extent.y1) - 3), min(height, height - int(extent.y0) + 2)
+        ctx.source_bitmap = (pixels[top:bottom, x0:x1].copy(), x0, height - bottom)
+    block, xo, yo = ctx.source_bitmap
+    image = fig.figimage(block, xo=xo, yo=yo, origin="upper", zorder=text.get_zorder())
+    image.set_visible(False)
+    return text, image
+
+
 def _figure() -> Figure:
     """The figure every sheet is drawn on in turn (its Agg renderer and text cache are kept)."""
     fig = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
@@ -797,8 +830,7 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     _mask_outside(ax, ctx)
     scale_bar(ax)
     north_arrow(ax, ctx.crs, lonlat=ctx.base.center_lonlat)
-    source = "\n".join(_wrap(ctx.source, 232)[:3])
-    fig.text(0.012, 0.012, source, fontsize=7.5, color="#555555", va="bottom")
+    source_text, source_image = _source_block(ctx, fig)
 
     panel = fig.add_axes(_PANEL_BOX)
     panel.set_axis_off()
@@ -846,7 +878,8 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     if extra:
         panel.text(0.0, 0.0, extra, fontsize=8.5, color="#555555", va="bottom",
                    transform=panel.transAxes, wrap=True)
-    return fig, {"named": named, "numbers": numbers, "note": extra}
+    return fig, {"named": named, "numbers": numbers, "note": extra,
+                 "source": (source_text, source_image)}
 
 
 def _status_legend(ctx: _Context, projects: gpd.GeoDataFrame, *, zones: bool = True
@@ -958,7 +991,12 @@ def _render_one(ctx: _Context, spec: _Spec, folder: Path, fig: Figure) -> Pictur
     fig, info = _sheet(ctx, spec, fig)
     png, svg = folder / f"{spec.stem}.png", folder / f"{spec.stem}.svg"
     texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    source_text, source_image = info["source"]
+    source_text.set_visible(False)
+    source_image.set_visible(True)
     _save_png(fig, png)
+    source_text.set_visible(True)
+    source_image.set_visible(False)
     _save_svg(fig, svg)
     seconds = time.perf_counter() - t0
     log.debug("pictures: %s in %.2f s", spec.stem, seconds)
