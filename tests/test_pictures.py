@@ -319,3 +319,36 @@ def test_label_index_finds_overlaps_like_bbox():
     for probe in probes:
         expected = any(Bbox.from_extents(*probe).overlaps(Bbox.from_extents(*b)) for b in boxes)
         assert index.hits(probe) == expected, probe
+
+
+def test_drawing_in_worker_processes_gives_the_same_pictures(tmp_path):
+    layers = briefing_layers(crowd=False)
+    serial = render_pictures(layers, tmp_path / "serial", jobs=1)
+    forked = render_pictures(layers, tmp_path / "forked", jobs=2)
+    assert [p.stem for p in forked] == [p.stem for p in serial]
+    for a, b in zip(serial, forked, strict=True):
+        assert (a.named, a.numbers, a.project_ids, a.texts) == (b.named, b.numbers,
+                                                                b.project_ids, b.texts)
+        with Image.open(a.png) as img_a, Image.open(b.png) as img_b:
+            assert img_a.tobytes() == img_b.tobytes(), a.stem
+
+
+def test_source_line_bitmap_is_what_the_text_draws(tmp_path):
+    import numpy as np
+
+    from maps.fonts import cjk_family
+    from maps.pictures import _context, _rc, _save_png, _sheet, _specs
+
+    ctx = _context(briefing_layers(crowd=False), None)
+    with matplotlib.rc_context(_rc(cjk_family())):
+        fig, info = _sheet(ctx, next(_specs(ctx)))
+        text, image = info["source"]
+        assert text.get_text().startswith("资料来源：")
+        _save_png(fig, tmp_path / "text.png")
+        text.set_visible(False)
+        image.set_visible(True)
+        _save_png(fig, tmp_path / "bitmap.png")
+    with Image.open(tmp_path / "text.png") as a, Image.open(tmp_path / "bitmap.png") as b:
+        diff = np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int))
+    assert diff.max() <= 2
+    assert (diff.max(axis=2) > 0).sum() < 50  # rounding at a few edge pixels at most
