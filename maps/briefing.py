@@ -520,18 +520,22 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
     return Path(path)
 
 
-def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = None
-                  ) -> list[Path]:
+def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
+                  jobs: int | None = None) -> list[Path]:
     """Draw the briefing pictures and write ``out/briefing.pptx``.
 
     Parameters
     ----------
     layers : ProjectLayers
-        Projects, zones, belts and the documents used.
+        Projects, zones, belts and the documents used; with a ``delivery``
+        table, the deck also has the delivery summary and its map.
     out : Path
         Output folder: pictures go to ``out/slides/``, the deck to ``out/briefing.pptx``.
     reference : dict of GeoDataFrame, optional
         Base layers; ``None`` uses the bundled reference data.
+    jobs : int, optional
+        Processes drawing the pictures (``render_pictures``); ``None``: one per
+        CPU, at most 4.
 
     Returns
     -------
@@ -544,7 +548,7 @@ def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = 
         When no CJK font is installed (the message names ``fonts-noto-cjk``).
     """
     out = Path(out)
-    pictures = render_pictures(layers, out, reference=reference)
+    pictures = render_pictures(layers, out, reference=reference, jobs=jobs)
     deck = deck_from_pictures(layers, pictures, out / "briefing.pptx")
     paths = [p for picture in pictures for p in (picture.png, picture.svg)]
     return [*paths, deck]
