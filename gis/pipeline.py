@@ -138,21 +138,35 @@ def _registry_bytes(path: Path) -> bytes:
 def _extract_one(path: Path) -> dict[str, Any]:
     """Read and extract one document (runs in a worker process with ``--jobs``)."""
     from geocode import extract_mentions
+    from geocode.model import MENTION_FIELDS
 
     try:
         doc = read_document(path)
     except DocumentError as exc:
-        return {"record": {"name": path.name, "skipped": True, "reason": str(exc)}, "mentions": []}
+        return _result({"name": path.name, "skipped": True, "reason": str(exc)})
     if doc.date is None and not any(s.year for s in doc.sentences):
         reason = (
             f"{doc.name!r} has no date and no dated sections; add it to a registry.json "
             "beside it with its date"
         )
-        return {"record": {"name": doc.name, "skipped": True, "reason": reason,
-                           "sha256": doc.sha256}, "mentions": []}
+        return _result({"name": doc.name, "skipped": True, "reason": reason, "sha256": doc.sha256})
     mentions = extract_mentions(doc)
-    return {"record": _doc_record(doc, len(mentions)),
-            "mentions": [m.to_record() for m in mentions]}
+    rows = [[getattr(m, f) for f in MENTION_FIELDS] for m in mentions]
+    for row, m in zip(rows, mentions, strict=True):
+        row[MENTION_FIELDS.index("locators")] = list(m.locators)
+    return _result(_doc_record(doc, len(mentions)), rows)
+
+
+def _result(record: dict[str, Any], rows: list[list[Any]] | None = None) -> dict[str, Any]:
+    """An extraction result (also the cache entry): the document record and its mentions.
+
+    Mentions are rows of values in ``MENTION_FIELDS`` order (named once in
+    ``fields``): decoding rows is two to three times faster than decoding one
+    object per mention, which matters when a large archive comes from the cache.
+    """
+    from geocode.model import MENTION_FIELDS
+
+    return {"record": record, "fields": list(MENTION_FIELDS), "rows": rows or []}
 
 
 def extract_documents(
@@ -253,40 +267,38 @@ def extract_documents(
     return mentions
 
 
+#: mention fields whose values repeat across mentions (one object each is kept).
+_SHARED_FIELDS = (
+    "doc", "surface", "name", "type", "mode", "status", "status_cue", "sentence", "section",
+    "entity_id",
+)
+
+
 def _to_mentions(result: dict[str, Any], shared: dict[Any, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """(document record, its ``Mention`` objects) from an extraction result.
+    """(document record, its ``Mention`` objects) from an extraction result (``_result``).
 
     Equal values (the document name, a sentence with several mentions, a
     section heading, names, statuses) are made one object through ``shared``:
     JSON decoding gives every mention its own copy, which multiplies the memory
     of a large archive.
-    """
-    from geocode.model import Mention
 
+    Raises
+    ------
+    KeyError
+        When the result names other fields than ``MENTION_FIELDS`` (a stale cache entry).
+    """
+    from geocode.model import MENTION_FIELDS, Mention
+
+    if tuple(result["fields"]) != MENTION_FIELDS:
+        raise KeyError(f"mention fields {result['fields']!r}, expected {MENTION_FIELDS!r}")
+    columns = [MENTION_FIELDS.index(n) for n in _SHARED_FIELDS]
     sd = shared.setdefault
     found = []
-    for rec in result["mentions"]:
-        v = rec["doc"]
-        rec["doc"] = sd(v, v)
-        v = rec["surface"]
-        rec["surface"] = sd(v, v)
-        v = rec["name"]
-        rec["name"] = sd(v, v)
-        v = rec["type"]
-        rec["type"] = sd(v, v)
-        v = rec["mode"]
-        rec["mode"] = sd(v, v)
-        v = rec["status"]
-        rec["status"] = sd(v, v)
-        v = rec["status_cue"]
-        rec["status_cue"] = sd(v, v)
-        v = rec["sentence"]
-        rec["sentence"] = sd(v, v)
-        v = rec["section"]
-        rec["section"] = sd(v, v)
-        v = rec["entity_id"]
-        rec["entity_id"] = sd(v, v)
-        found.append(Mention(**rec))
+    for row in result["rows"]:
+        for i in columns:
+            v = row[i]
+            row[i] = sd(v, v)
+        found.append(Mention(*row))
     return result["record"], found
 
 

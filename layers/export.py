@@ -16,7 +16,9 @@ Files (names are fixed here, never taken from document text):
   ``project_lines`` and ``project_areas`` (the true line/polygon geometries,
   so every layer has one geometry type and QGIS styles it), ``zones``,
   ``belts``, ``belt_centrelines``, and the attribute tables ``timeline`` and
-  ``documents``. A ``layer_styles`` table (QGIS convention, registered in
+  ``documents`` (created by fiona, their rows inserted with one sqlite3
+  ``executemany``: fiona's per-feature Python work dominated the export of a
+  large archive's timeline). A ``layer_styles`` table (QGIS convention, registered in
   ``gpkg_contents`` as ``attributes``) holds one QML style per layer marked
   ``useAsDefault``. Timestamps are pinned (``OGR_CURRENT_DATE`` and
   ``update_time`` = ``GPKG_TIMESTAMP``), which makes the file byte-identical

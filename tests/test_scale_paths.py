@@ -173,11 +173,30 @@ def test_gpkg_attribute_tables_as_fiona_writes_them(tmp_path):
 
 
 @pytest.mark.parametrize("fast", [True, False])
-def test_cache_round_trip_keeps_mentions(tmp_path, fast, monkeypatch):
+def test_cache_round_trip_keeps_mentions(fast, monkeypatch):
     if not fast:
         monkeypatch.setattr(pipeline, "_orjson", None)
     ms = [m for e in sample_entities() for m in e.mentions]
-    result = {"record": {"name": "x.txt", "skipped": False}, "mentions": [m.to_record() for m in ms]}
+    rows = [[getattr(m, f) for f in MENTION_FIELDS] for m in ms]
+    result = pipeline._result({"name": "x.txt", "skipped": False}, rows)
     record, back = pipeline._to_mentions(pipeline._json_loads(pipeline._json_dumps(result)), {})
     assert record == result["record"]
     assert back == ms
+    # equal strings come back as one object
+    assert back[1].doc is back[2].doc
+
+
+def test_stale_cache_entry_is_extracted_again(tmp_path):
+    doc = tmp_path / "docs" / "report.txt"
+    doc.parent.mkdir()
+    doc.write_text("长宁区人民政府工作报告\n一、2022年工作回顾\n中山公园改造完成。\n", encoding="utf-8")
+    first = pipeline.BuildReport()
+    found = pipeline.extract_documents([doc], first)
+    entries = list((tmp_path / "cache").rglob("*.json"))
+    assert len(entries) == 1
+    stale = json.loads(entries[0].read_text(encoding="utf-8"))
+    stale["fields"] = ["doc", "line"]
+    entries[0].write_text(json.dumps(stale), encoding="utf-8")
+    again = pipeline.BuildReport()
+    assert pipeline.extract_documents([doc], again) == found
+    assert again.cache_hits == 0
