@@ -32,6 +32,7 @@ import logging
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import geopandas as gpd
@@ -233,27 +234,32 @@ def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
     # pure Python, per entity: the same rows, duplicates and order as
     # drop_duplicates(entity_id, year, status, doc, line, evidence) followed by a
     # stable sort by (entity_id, year, doc, line, status) with missing values last
-    by_id: dict[str, list[tuple]] = {}
-    for ent in entities:
-        rows = by_id.setdefault(ent.id, [])
-        name = ent.name
-        rows.extend(
-            (ent.id, name, m.year, m.mode, m.status, m.status_cue, m.doc, m.line, m.sentence)
-            for m in ent.mentions
-        )
+    by_id: dict[str, list[tuple[str, list[tuple]]]] = {}
+    for ent in entities:  # rows as (year, mode, status, status_cue, doc, line, sentence)
+        by_id.setdefault(ent.id, []).append((ent.name, list(map(_ROW, ent.mentions))))
     columns: list[list[Any]] = [[] for _ in TIMELINE_COLUMNS]
     for eid in sorted(by_id):
+        parts = by_id.pop(eid)
+        if len(parts) == 1:  # ids are unique in a build; repeated ones are merged here
+            rows = parts[0][1]
+        else:
+            rows = [r for _, part in parts for r in part]
         seen: set[tuple] = set()
-        unique = []
-        for row in by_id[eid]:
-            key = (row[2], row[4], row[6], row[7], row[8])
+        keep = []
+        for i, key in enumerate(map(_ROW_KEY, rows)):
             if key not in seen:
                 seen.add(key)
-                unique.append(row)
-        unique.sort(key=_timeline_order)
-        for column, values in zip(columns, zip(*unique, strict=True), strict=False):
+                keep.append(i)
+        keep.sort(key=lambda i, rows=rows: _timeline_order(rows[i]))
+        columns[0].extend([eid] * len(keep))
+        if len(parts) == 1:
+            columns[1].extend([parts[0][0]] * len(keep))
+        else:
+            names = [name for name, part in parts for _ in part]
+            columns[1].extend([names[i] for i in keep])
+        picked = [rows[i] for i in keep]
+        for column, values in zip(columns[2:], zip(*picked, strict=True), strict=False):
             column.extend(values)
-        del by_id[eid]
     df = pd.DataFrame(
         {
             col: pd.array(values, dtype="Int64" if col in ("year", "line") else object)
@@ -266,10 +272,16 @@ def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
     return df
 
 
+#: a mention's timeline values: year, mode, status, status_cue, doc, line, sentence (evidence).
+_ROW = attrgetter("year", "mode", "status", "status_cue", "doc", "line", "sentence")
+#: the values that make a timeline row a repeat: year, status, doc, line, evidence.
+_ROW_KEY = itemgetter(0, 2, 4, 5, 6)
+
+
 def _timeline_order(row: tuple) -> tuple:
-    """Sort key of a timeline row: year, doc, line, status; missing year or line last."""
-    year, line = row[2], row[7]
-    return (year is None, year or 0, row[6], line is None, line or 0, row[4])
+    """Sort key of a ``_ROW``: year, doc, line, status; missing year or line last."""
+    year, line = row[0], row[5]
+    return (year is None, year or 0, row[4], line is None, line or 0, row[2])
 
 
 def _clip_lines(metric: gpd.GeoSeries, district: BaseGeometry) -> gpd.GeoSeries:
