@@ -7,8 +7,7 @@ Public API (imported lazily, so ``geocode.model`` loads without the heavier part
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gis._lazy import lazy_getattr
 
 __all__ = [
     "Entity",
@@ -33,7 +32,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'geocode' has no attribute {name!r}")
+__getattr__ = lazy_getattr("geocode", _WHERE)

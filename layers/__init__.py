@@ -1,18 +1,21 @@
 """District structure (zones, belts), the project layer, and its exports.
 
 Public API (imported lazily): ``reference_layers``, ``zone_layer``, ``belt_layer``,
-``layers_from_entities``, ``save_layers``, ``ProjectLayers``.
+``layers_from_entities``, ``save_layers``, ``qml_for_layer``, ``merge_alias_entities``,
+``delivery_from_timeline``, ``ProjectLayers``.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gis._lazy import lazy_getattr
 
 __all__ = [
     "ProjectLayers",
     "belt_layer",
+    "delivery_from_timeline",
     "layers_from_entities",
+    "merge_alias_entities",
+    "qml_for_layer",
     "reference_layers",
     "save_layers",
     "zone_layer",
@@ -21,6 +24,9 @@ __all__ = [
 _WHERE = {
     "ProjectLayers": "layers.model",
     "belt_layer": "layers.zones",
+    "delivery_from_timeline": "layers.delivery",
+    "merge_alias_entities": "layers.delivery",
+    "qml_for_layer": "layers.styles",
     "layers_from_entities": "layers.build",
     "reference_layers": "layers.reference",
     "save_layers": "layers.export",
@@ -28,7 +34,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'layers' has no attribute {name!r}")
+__getattr__ = lazy_getattr("layers", _WHERE)

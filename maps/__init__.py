@@ -6,8 +6,7 @@ Public API (imported lazily): ``map_from_layers``, ``save_map``, ``pictures_from
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from gis._lazy import lazy_getattr
 
 __all__ = ["make_briefing", "map_from_layers", "pictures_from_layers", "save_map"]
 
@@ -19,7 +18,4 @@ _WHERE = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
-    raise AttributeError(f"module 'maps' has no attribute {name!r}")
+__getattr__ = lazy_getattr("maps", _WHERE)
