@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 #: Rows of the project table beside a map; the rest go to continuation slides.
 MAP_TABLE_ROWS = 12
 #: Rows of a table on a continuation slide.
-TABLE_ROWS = 15
+TABLE_ROWS = 13
 #: At most this many continuation slides per zone/belt; further projects are counted.
 MAX_CONTINUATIONS = 3
 
