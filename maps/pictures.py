@@ -499,8 +499,10 @@ def _draw_base(ax, ctx: _Context, *, zone_focus: str | None = None,
         colours = [palette.BELTS.get(k, ("", "", "#555555"))[2] for k, _ in ctx.belts]
         focus = [belt_focus in (None, k) for k, _ in ctx.belts]
         paths = [p for _, p in ctx.belts]
-        add(_collection(paths, facecolors=_rgba(colours, [0.16 if f else 0.04 for f in focus]),
-                        edgecolors="none", zorder=4), autolim=False)
+        # a light fill only on the belt's own map: elsewhere a pink wash would read as a zone
+        fill = [0.16 if belt_focus == k else 0.0 for k, _ in ctx.belts]
+        add(_collection(paths, facecolors=_rgba(colours, fill), edgecolors="none", zorder=4),
+            autolim=False)
         add(_collection(paths, facecolors="none",
                         edgecolors=_rgba(colours, [1.0 if f else 0.4 for f in focus]),
                         linewidths=[1.8 if f else 0.8 for f in focus],
