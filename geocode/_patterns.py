@@ -60,6 +60,11 @@ _DESIGNATION_BEFORE = re.compile(
     r"(?:首个|首家|首批|首座|首幢|首轮|一批|新一轮|市级|区级|省级|国家级|全国|全市|全区|"
     r"获评|入选|评为|命名为|荣获|创建|争创|成为|第[0-9一二三四五六七八九十]+[批个家轮届])$"
 )
+# words that give a title to the name after them, even one led by a known place:
+# 被授予虹桥…特色产业园, 被认定为上海市特色产业园区
+_TITLE_GIVEN_BEFORE = re.compile(r"(?:授予|认定为|命名为|评定为)$")
+_BRACKETS = ("（(", "）)")
+_MAX_BRACKETED = 6  # longest note in brackets inside a name: 苏州河（华东政法大学）滨河步道
 # a collective name: the four parks of the west (西部四公园, 西部四个公园)
 _COLLECTIVE = re.compile(r"[东西南北中]部[两二三四五六七八九十]个?")
 _COLLECTIVE_BEFORE = re.compile(r"[东西南北中]部[两二三四五六七八九十]个?$")
@@ -378,6 +383,8 @@ def scan_sentence(text: str) -> list[Span]:
             q = _quote_start(text, p - 1, brk)
             if q is not None:
                 p = q
+        if p > 0 and text[p - 1] in _BRACKETS[1]:
+            p = _across_brackets(text, p, barrier, brk, lo)
         if p > s - 4 and text[s - 1] in _COLLECTIVE_ENDS:
             cm = _COLLECTIVE_BEFORE.search(text, max(0, s - 5), s)
             if cm is not None:
@@ -415,6 +422,8 @@ def scan_sentence(text: str) -> list[Span]:
             continue
         if not inner_known and _DESIGNATION_BEFORE.search(text, max(0, p - 4), p):
             continue  # a title given to a site or a kind of site, not a site's name
+        if _TITLE_GIVEN_BEFORE.search(text, max(0, p - 3), p):
+            continue  # 被授予X特色产业园: a title, even when it holds a place
         surface = text[p:e]
         name = _clean_name(surface)
         if collective:  # 西部四个公园 is 西部四公园
@@ -445,6 +454,29 @@ def scan_sentence(text: str) -> list[Span]:
         spans.extend(_quoted_names(text, spans, lex))
     spans.sort(key=lambda sp: (sp.start, sp.end))
     return spans
+
+
+def _across_brackets(text: str, s: int, barrier: bytearray, brk: bytes, lo: int) -> int:
+    """Start of a name that holds a short note in brackets, the bracket closing at ``s - 1``.
+
+    ``苏州河（华东政法大学）滨河步道``, ``某某公司（总部）科创园``: the name runs on
+    left of the opening bracket when the note is a short run of name characters
+    and name characters come before it. Returns ``s`` when it does not.
+    """
+    close = s - 1
+    opened = -1
+    for j in range(close - 1, max(-1, close - _MAX_BRACKETED - 2), -1):
+        if text[j] in _BRACKETS[0]:
+            opened = j
+            break
+        if brk[j]:
+            return s
+    if opened < 1 or opened == close - 1 or brk[opened - 1]:
+        return s
+    p = barrier.rfind(1, max(lo, opened - MAX_BODY) + 1, opened + 1)
+    if p < 0:
+        p = max(lo, opened - MAX_BODY)
+    return p if opened - p >= 2 else s
 
 
 def _quoted_names(text: str, spans: list[Span], lex: Lexicon) -> list[Span]:

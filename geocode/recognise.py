@@ -11,6 +11,7 @@ original text of the document.
 from __future__ import annotations
 
 import logging
+import re
 
 from geocode._patterns import Span, scan_sentence, scanner
 from geocode.model import Mention
@@ -20,6 +21,7 @@ from gis.documents import Document, Sentence
 __all__ = ["extract_mentions", "mentions_from_sentence", "warm_up"]
 
 log = logging.getLogger(__name__)
+_NO_SPACE = re.compile(r"\s+")
 
 
 def warm_up() -> None:
@@ -71,12 +73,17 @@ def _mention(
     orig_start, orig_end = doc.to_original(sentence.start + sp.start, sentence.start + sp.end)
     others = [b for b in bounds if b != (sp.start, sp.end)]
     status, cue = status_of(text, sp.start, sp.end, sentence.mode, others)
+    surface = text[sp.start : sp.end]
+    if not surface.isalnum():  # 公司（总部）科创园: keep the marks as the original writes them
+        written = _NO_SPACE.sub("", doc.original[orig_start:orig_end])
+        if len(written) == len(_NO_SPACE.sub("", surface)):
+            surface = written
     return Mention(
         doc=doc.name,
         line=doc.line_of(orig_start),
         start=orig_start,
         end=orig_end,
-        surface=text[sp.start : sp.end],
+        surface=surface,
         name=sp.name,
         type=sp.type,
         year=sentence.year,

@@ -28,8 +28,10 @@ __all__ = ["CLAUSE_MARKS", "WEAK_CUE_REACH", "clause_around", "status_of"]
 log = logging.getLogger(__name__)
 
 WEAK_CUE_REACH = 10
-CLAUSE_MARKS = frozenset("，,；;：:。！？!?\n")
+CLAUSE_MARKS = frozenset("，,；;：:。！？!?\n\t")  # a tab parts the cells of a table row
 _CLAUSE_MARK_RE = re.compile("[" + re.escape("".join(sorted(CLAUSE_MARKS))) + "]")
+# a table caption (表2 …情况) names its subjects, it does not report on them
+_CAPTION = re.compile(r"表\s*[0-9一二三四五六七八九十]+")
 _FUTURE = ("将", "计划", "拟", "力争", "争取", "预计", "年内", "明年", "今年")
 
 
@@ -148,6 +150,24 @@ def _is_location(text: str, lo: int, start: int, others: Sequence[tuple[int, int
     return text[pos - 1 : pos] == "在" and pos - 1 - lo <= 2
 
 
+def _item_between(
+    text: str, h: _Hit, end: int, near: Sequence[tuple[int, int]], cues: Sequence[_Hit]
+) -> bool:
+    """True when a cue after the mention belongs to a later item of its list.
+
+    ``推进A新建工程、B改建工程等项目建设``: A has its own cue (新建) before the
+    next item, so 改建 is B's. Items sharing a tail (A、B提升工程完工) share
+    its cues, and so do the items before ``等`` (A、B等更新项目).
+    """
+    if h[0] < end or "等" in text[end : h[0]]:
+        return False
+    later = [x for x, y in near if end <= x and y <= h[0]]
+    if not later:
+        return False
+    nxt = min(later)
+    return any(end <= o[0] and o[1] <= nxt for o in cues)
+
+
 def status_of(
     text: str, start: int, end: int, mode: str, others: Sequence[tuple[int, int]] = ()
 ) -> tuple[str, str]:
@@ -177,6 +197,8 @@ def status_of(
     ('completed', '建成')
     """
     lo, hi = clause_around(text, start, end)
+    if lo == 0 and _CAPTION.match(text):
+        return "mentioned", ""
     titled = _title_status(text, lo, start, end, hi)
     if titled is not None:
         return titled
@@ -202,6 +224,8 @@ def status_of(
         h for h in hits
         if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)
     ]
+    # a figure or a noun phrase (完成税收, 建设机遇, 运营主体) only hides the cue inside it
+    hits = [h for h in hits if h[2].status != "figure"]
     # a cue closing a list item before the mention is that item's (A开工建设、B竣工)
     hits = [h for h in hits if not (h[1] <= start and text[h[1] : h[1] + 1] == "、")]
     if not hits:
@@ -258,14 +282,15 @@ def status_of(
     # cue it qualifies (X…景观提升工程完工)
     renovation = [
         h for h in all_hits if h[2].status in ("renovation", "upgrade")
-        and (h in hits or 0 <= best[0] - h[1] <= 3)
+        and (h in hits or 0 <= best[0] - h[1] <= 3) and not _item_between(text, h, end, near, all_hits)
     ]
     if cls in ("completed", "new") and renovation:
         reno = min(renovation, key=distance)
         first, second = sorted((best, reno), key=lambda h: h[0])
         # a completion is reported as done, or set as a target of the year (完成…改造)
         return "renovated", f"{first[2].text}…{second[2].text}"
-    if cls in _ASPECT_CLASSES and best[2].strength <= 2:
+    if (cls in _ASPECT_CLASSES and best[2].strength <= 2) \
+            or (cls == "renovation" and best[2].strength == 1):
         upgrade = [h for h in hits if h[2].status == "upgrade" and h[0] >= end]
         if upgrade:  # 推进X品质提升: improving a site that exists
             return "ongoing", f"{cue}…{min(upgrade, key=distance)[2].text}"

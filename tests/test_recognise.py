@@ -381,3 +381,49 @@ def test_the_government_as_an_actor_is_not_a_site():
 def test_service_consultation_post_keeps_its_name():
     ms = extract_mentions(doc_of("浦江外资企业服务咨询站正式运营。"))
     assert [(m.name, m.status) for m in ms] == [("浦江外资企业服务咨询站", "opened")]
+
+
+# --- names of plan-execution reports -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "type_"),
+    [
+        ("新泾港（北段）滨河步道对外开放。", "新泾港（北段）滨河步道", "green"),  # a note in brackets
+        ("天山某科技公司（总部）科创园开园。", "天山某科技公司（总部）科创园", "campus"),
+        ("北新泾消防站主体结构封顶。", "北新泾消防站", "building"),
+        ("天山初中完成改造。", "天山初中", "campus"),
+    ],
+)
+def test_rare_heads_and_bracketed_notes(sentence, name, type_):
+    ms = extract_mentions(doc_of(sentence))
+    assert [(m.name, m.type) for m in ms] == [(name, type_)]
+
+
+def test_bracketed_note_keeps_the_marks_as_written():
+    from gis.reading import document_from_text
+
+    original = "一、2023年工作回顾\n天山某科技公司(总部)科创园开园。\n"
+    doc = document_from_text(original, name="t.txt")
+    m = next(m for m in extract_mentions(doc) if m.type == "campus")
+    assert m.surface == original[m.start : m.end] == "天山某科技公司(总部)科创园"
+
+
+def test_free_trade_zone_short_form_is_outside():
+    m = by_name(doc_of("落地自贸区外首家融资租赁企业。"))["中国（上海）自由贸易试验区"]
+    assert m.surface == "自贸区" and not m.in_changning
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "天山科技园被认定为上海市特色产业园区。",       # a title given, not a site
+        "西郊智慧园被授予凯旋商务区特色产业园。",       # a title, even led by a place
+        "深化区非诉讼争议解决中心建设。",               # an organisation
+        "与复旦大学、凯旋园区运营主体合作。",           # the operator of a park
+        "全区初中实现课后服务全覆盖。",                 # a kind of school
+    ],
+)
+def test_titles_operators_and_kinds_are_not_sites(sentence):
+    got = names(doc_of(sentence))
+    assert not any(n.endswith(("产业园区", "产业园", "解决中心", "凯旋园区", "初中")) for n in got), got

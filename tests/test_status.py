@@ -167,3 +167,62 @@ def test_distance_skips_other_names_and_separators():
 
 def test_cultivating_a_street_is_ongoing():
     assert status("继续深耕衡山路街区。", "衡山路", "plan") == ("ongoing", "深耕")
+
+
+def statuses(sentence: str, names: list[str], mode: str = "review") -> dict[str, str]:
+    """Status of each of ``names`` with the others as the sentence's other mentions."""
+    spans = {n: (sentence.index(n), sentence.index(n) + len(n)) for n in names}
+    return {
+        n: status_of(sentence, s, e, mode, [b for m, b in spans.items() if m != n])[0]
+        for n, (s, e) in spans.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "mode", "expected"),
+    [
+        # a tab parts the cells of a table row: the figure in the next cell is not the site's
+        ("推动天山智慧园建设\t全年预计完成综合税收10亿元。", "天山智慧园", "review", "under_construction"),
+        # figures and noun phrases holding a cue word
+        ("临空园区预计完成税收20亿元。", "临空园区", "review", "mentioned"),
+        ("抓住滨江公园建设机遇。", "滨江公园", "review", "mentioned"),
+        # a table caption names its subject
+        ("表3北渔路小学建设进度", "北渔路小学", "review", "mentioned"),
+        # works resumed or topped out are under construction
+        ("福泉路桥复工。", "福泉路桥", "review", "under_construction"),
+        ("协和路养老院主体结构封顶。", "协和路养老院", "review", "under_construction"),
+        # put into service, opened to the public
+        ("剑河路驿站正式投入运行。", "剑河路驿站", "review", "opened"),
+        ("凯旋路绿道对外开放。", "凯旋路绿道", "review", "opened"),
+        # speeding up in a plan: the works are going on
+        ("加速打造天山智慧园。", "天山智慧园", "plan", "under_construction"),
+        ("有序实施北渔路地下通道。", "北渔路地下通道", "plan", "under_construction"),
+        ("加大协和路小学推进力度。", "协和路小学", "plan", "under_construction"),
+        # a title won or a selection is only a mention
+        ("仙霞新村成功创建全国文明社区。", "仙霞新村", "review", "mentioned"),
+        ("新华路街道纳入全市首批样本社区。", "新华路街道", "review", "mentioned"),
+        # improving the quality of a place that exists
+        ("改善苏州河滨水区域城市空间品质。", "苏州河", "review", "ongoing"),
+        # a site only hosting an event
+        ("在愚园路会客厅推出展示活动。", "愚园路会客厅", "review", "ongoing"),
+    ],
+)
+def test_status_conventions_of_plan_execution_reports(sentence, name, mode, expected):
+    assert status(sentence, name, mode)[0] == expected
+
+
+def test_a_cue_of_a_later_list_item_is_not_the_mentions():
+    s = "推进北渔路幼儿园新建工程、协和路小学改建工程等项目建设。"
+    got = statuses(s, ["北渔路幼儿园", "协和路小学"], "review")
+    assert got["北渔路幼儿园"] != "renovated"
+    # items sharing a tail share its cue
+    s = "凯旋路绿道、天山公园景观提升工程完工。"
+    assert statuses(s, ["凯旋路绿道", "天山公园"]) == {"凯旋路绿道": "renovated", "天山公园": "renovated"}
+    s = "完成天山公园、中山公园等3个更新项目。"
+    assert statuses(s, ["天山公园", "中山公园"]) == {"天山公园": "renovated", "中山公园": "renovated"}
+
+
+def test_a_figure_hides_the_cue_inside_it():
+    s = "与复旦大学、凯旋园区运营主体合作。"
+    assert status(s, "复旦大学")[0] == "mentioned"
+    assert status("凯旋园区运营主体确定。", "凯旋园区")[0] == "mentioned"
