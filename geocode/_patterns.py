@@ -63,6 +63,8 @@ _DESIGNATION_BEFORE = re.compile(
 # words that give a title to the name after them, even one led by a known place:
 # 被授予虹桥…特色产业园, 被认定为上海市特色产业园区
 _TITLE_GIVEN_BEFORE = re.compile(r"(?:授予|认定为|命名为|评定为)$")
+# after the short name of a ring road (中环, 外环): a bound (中环内) or a section (外环西段)
+_RING_AFTER = re.compile(r"([东西南北]段)|(?:以内|以外|内|外|沿线)(?![\w])|(?:以内|以外|内|外)(?=市政|道路|地区|区域)")
 _BRACKETS = ("（(", "）)")
 _MAX_BRACKETED = 6  # longest note in brackets inside a name: 苏州河（华东政法大学）滨河步道
 # a collective name: the four parks of the west (西部四公园, 西部四个公园)
@@ -785,8 +787,16 @@ def _spread_lists(
             if o is not sp and o.type == sp.type and o.kind in ("short", "known", "suffix")
             and (_separated(text, o.end, sp.start) or _separated(text, sp.end, o.start))
         ]
-        if neighbours and not any(o.start <= sp.start and sp.end <= o.end for o in out):
+        if any(o.start <= sp.start and sp.end <= o.end for o in out):
+            continue
+        if neighbours:
             out.append(sp)
+        elif sp.type == "road":
+            ring = _RING_AFTER.match(text, sp.end)
+            if ring is not None:  # 中环内, 外环西段: a ring road as a bound or by its section
+                section = ring.group(1) or ""
+                out.append(Span(sp.start, sp.end + len(section), sp.name + section, "road",
+                                sp.in_changning, "known", known=sp.known))
     out = [sp for sp in out if id(sp) not in used]
     for sp in out:
         if sp.kind == "short":

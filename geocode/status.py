@@ -32,6 +32,8 @@ CLAUSE_MARKS = frozenset("，,；;：:。！？!?\n\t")  # a tab parts the cells
 _CLAUSE_MARK_RE = re.compile("[" + re.escape("".join(sorted(CLAUSE_MARKS))) + "]")
 # a table caption (表2 …情况) names its subjects, it does not report on them
 _CAPTION = re.compile(r"表\s*[0-9一二三四五六七八九十]+")
+# a place used as the bound of what is done (中环内市政道路整治): the place is only named
+_BOUND_AFTER = re.compile(r"(?:以内|以外|内|外)(?=市政|道路|区域|范围)")
 _FUTURE = ("将", "计划", "拟", "力争", "争取", "预计", "年内", "明年", "今年")
 
 
@@ -197,7 +199,7 @@ def status_of(
     ('completed', '建成')
     """
     lo, hi = clause_around(text, start, end)
-    if lo == 0 and _CAPTION.match(text):
+    if (lo == 0 and _CAPTION.match(text)) or _BOUND_AFTER.match(text, end):
         return "mentioned", ""
     titled = _title_status(text, lo, start, end, hi)
     if titled is not None:
@@ -296,6 +298,7 @@ def status_of(
             return "ongoing", f"{cue}…{min(upgrade, key=distance)[2].text}"
     if cls == "renovation":
         ongoing = [h for h in hits if h[2].status in ("plan_or_build", "under_construction")]
-        if ongoing and mode != "plan":
+        # works going on (推进), or said to be sped up even in a plan (加大…推进力度)
+        if ongoing and (mode != "plan" or any(h[2].status == "under_construction" for h in ongoing)):
             return "under_construction", f"{min(ongoing, key=distance)[2].text}…{cue}"
     return _resolve(cls, mode, clause), cue

@@ -427,3 +427,20 @@ def test_free_trade_zone_short_form_is_outside():
 def test_titles_operators_and_kinds_are_not_sites(sentence):
     got = names(doc_of(sentence))
     assert not any(n.endswith(("产业园区", "产业园", "解决中心", "凯旋园区", "初中")) for n in got), got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "surface"),
+    [
+        ("启动中环内市政道路整治。", "中环"),        # a ring road as a bound
+        ("配合推进外环西段功能提升。", "外环西段"),  # a ring road by its section
+    ],
+)
+def test_short_ring_road_as_a_bound_or_a_section(sentence, surface):
+    ms = extract_mentions(doc_of(sentence, mode="plan"))
+    assert [(m.surface, m.type) for m in ms] == [(surface, "road")]
+
+
+def test_short_ring_road_alone_is_not_taken():
+    ms = extract_mentions(doc_of("打造中环两侧景观。"))
+    assert [m.surface for m in ms if m.surface == "中环"] == []

@@ -226,3 +226,20 @@ def test_a_figure_hides_the_cue_inside_it():
     s = "与复旦大学、凯旋园区运营主体合作。"
     assert status(s, "复旦大学")[0] == "mentioned"
     assert status("凯旋园区运营主体确定。", "凯旋园区")[0] == "mentioned"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "mode", "expected"),
+    [
+        # a study or plan drafted for the site
+        ("加快凯旋路抬升专项规划编制。", "凯旋路", "review", "planned"),
+        # a wish to start soon is a plan
+        ("助推协和路大厦早日开工。", "协和路大厦", "plan", "planned"),
+        # a renovation said to be sped up, even in a plan
+        ("加大协和路小学改扩建推进力度。", "协和路小学", "plan", "under_construction"),
+        # a place used as the bound of the works
+        ("全面启动内环内市政道路整治。", "内环", "plan", "mentioned"),
+    ],
+)
+def test_studies_wishes_speed_and_bounds(sentence, name, mode, expected):
+    assert status(sentence, name, mode)[0] == expected
