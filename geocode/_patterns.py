@@ -47,6 +47,7 @@ _NUMBERED_DOT = re.compile(r"(?<=[A-Za-z])\.(?=[0-9])")
 _QUOTE_ITEM_SEPARATORS = frozenset("+＋、/／")
 _OPEN_QUOTES = "“‘「『\"'"
 _CLOSE_QUOTES = "”’」』\"'"
+_OPEN_QUOTE_RE = re.compile("[" + re.escape(_OPEN_QUOTES) + "]")
 # roads, rivers and similar: a name of this kind does not run over another one
 _LINEAR = frozenset({"road", "river"})
 _ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网: not a road head
@@ -89,7 +90,7 @@ _STATION_HEADS = ("站", "站点")
 _STATION_BEFORE = ("火车", "地铁", "轨交", "公交", "客运", "高铁")
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """A name found in a sentence (offsets in the sentence text)."""
 
@@ -258,21 +259,30 @@ def _suffix_hits(
     for end, (length, _suf) in best.items():
         starts[end - length + 1] = max(starts.get(end - length + 1, 0), length)
     out = []
+    covers = [(k.start, k.end) for k in known] + [(b.start, b.end) for b in blocked]
+    head_words = sc.head_words
     for end in sorted(best):
         length, suf = best[end]
         s, e = end - length + 1, end + 1
-        if any(k.start <= s and e <= k.end for k in known):
-            continue
-        if any(b.start <= s and e <= b.end for b in blocked):
-            continue
+        if covers and _inside_any(s, e, covers):
+            continue  # inside a known name or a blocker
         if starts[s] > length:
             continue  # 街 in 街坊, 站 in 站点: the longer head decides
-        if any(len(w) > length and text.startswith(w, s) for w in sc.head_words.get(text[s], ())):
+        words = head_words.get(text[s])
+        if words and any(len(w) > length and text.startswith(w, s) for w in words):
             continue
         if length == 1 and e in starts and not text.startswith(text[s], e):
             continue  # 剑河路: 河 is the stem of a road here, not a river
         out.append((s, e, suf))
     return out
+
+
+def _inside_any(s: int, e: int, spans: list[tuple[int, int]]) -> bool:
+    """True when ``[s, e)`` lies inside one of ``spans``."""
+    for x, y in spans:
+        if x <= s and e <= y:
+            return True
+    return False
 
 
 def _only_generic(body: str, lex: Lexicon) -> bool:
@@ -326,8 +336,8 @@ def scan_sentence(text: str) -> list[Span]:
     sc = scanner()
     raw_known = list(sc.known_ac.iter(text))
     raw_heads = list(sc.suffix_ac.iter(text))
-    if not raw_heads and not raw_known:
-        return []  # most sentences name nothing
+    if not raw_heads and (not raw_known or all(not kn.type for _e, (_n, kn) in raw_known)):
+        return []  # most sentences name nothing (or only the district, the city)
     lex = sc.lex
     known, all_known, blocked = _known_hits(text, sc, raw_known)
     heads = _suffix_hits(text, sc, known, blocked, raw_heads) if raw_heads else []
@@ -578,11 +588,12 @@ def _non_site_after(text: str, end: int, lex: Lexicon, brk: bytes) -> bool:
     next_re, run_re = _head_patterns(id(lex))
     if next_re.match(text, end):
         return True
-    stop = end
-    n = len(text)
-    while stop < n and stop - end < 10 and (not brk[stop] or text[stop] in "“”"):
-        stop += 1
-    return run_re.search(text, end, stop) is not None
+    # the run of name characters (and double quotes) after the place, at most 10
+    limit = min(len(text), end + 10)
+    stop = brk.find(1, end, limit)
+    while stop >= 0 and text[stop] in "“”":
+        stop = brk.find(1, stop + 1, limit)
+    return run_re.search(text, end, limit if stop < 0 else stop) is not None
 
 
 @functools.lru_cache(maxsize=4)
@@ -606,6 +617,8 @@ def _head_patterns(lex_id: int) -> tuple[re.Pattern, re.Pattern]:
 def _in_foreign_quote(text: str, sp: Span) -> bool:
     """True when a known name sits inside a quoted phrase that is not the name."""
     left = text[max(0, sp.start - 10) : sp.start]
+    if _OPEN_QUOTE_RE.search(left) is None:
+        return False  # most names: no quote opens before them
     qo = max(left.rfind(q) for q in _OPEN_QUOTES)
     if qo < 0:
         return False

@@ -47,6 +47,18 @@ def _cue_automaton() -> ahocorasick.Automaton:
 
 
 @functools.lru_cache(maxsize=4)
+def _sentence_cues(text: str) -> tuple[tuple[int, int, StatusCue], ...]:
+    """Every status cue of ``text`` as ``(start, end, cue)``, found once per sentence.
+
+    The mentions of a sentence share it; a clause's cues are those inside its bounds
+    (the same as the automaton finds on the clause alone).
+    """
+    return tuple(
+        (last - len(cue.text) + 1, last + 1, cue) for last, cue in _cue_automaton().iter(text)
+    )
+
+
+@functools.lru_cache(maxsize=4)
 def _clause_marks(text: str) -> tuple[int, ...]:
     """Offsets of the clause marks of ``text``, found once per sentence."""
     return tuple(m.start() for m in _CLAUSE_MARK_RE.finditer(text))
@@ -102,6 +114,7 @@ _OBJECT_CLASSES = ("honour", "relation", "study")
 # aspect cues that take the status of the object they govern (推进X品质提升 → ongoing)
 _ASPECT_CLASSES = ("plan_or_build", "under_construction")
 _LIST_GLUE = "、和及与等"
+_GLUE_RE = re.compile("[" + _LIST_GLUE + "]")
 _PLAN_TITLES = ("规划", "方案", "计划", "纲要", "意见")
 # cues said of the subject before them only (X成为…: not the Y in 成为Y的附属医院)
 _SUBJECT_CUES = frozenset({"成为"})
@@ -150,6 +163,11 @@ def _is_location(text: str, lo: int, start: int, others: Sequence[tuple[int, int
         else:
             break
     return text[pos - 1 : pos] == "在" and pos - 1 - lo <= 2
+
+
+def _glue_count(text: str, a: int, b: int) -> int:
+    """Number of list-glue characters (、和及与等) in ``text[a:b]``."""
+    return len(_GLUE_RE.findall(text, a, b)) if b > a else 0
 
 
 def _item_between(
@@ -204,16 +222,17 @@ def status_of(
     titled = _title_status(text, lo, start, end, hi)
     if titled is not None:
         return titled
+    cues = _sentence_cues(text)
     if hi < len(text) and text[hi] in "，," and _is_location(text, lo, start, others) \
-            and not any(True for _ in _cue_automaton().iter(text[lo:hi])):
+            and not any(lo <= s and e <= hi for s, e, _cue in cues):
         # 在X、Y等区域，推进…建设: the next clause tells what is done there
         hi = clause_around(text, hi + 1, hi + 1)[1]
     clause = text[lo:hi]
     in_title = _in_titles(text, lo, hi) if "《" in clause or "》" in clause else bytes(hi - lo)
     hits: list[_Hit] = []
-    for last, cue in _cue_automaton().iter(clause):
-        s = lo + last - len(cue.text) + 1
-        e = lo + last + 1
+    for s, e, cue in cues:
+        if s < lo or e > hi:
+            continue
         if s < end and start < e:
             continue  # a cue inside the name itself (更新 in 城市更新中心)
         if any(o_start <= s and e <= o_end for o_start, o_end in others):
@@ -238,7 +257,15 @@ def status_of(
     near = [(max(o_start, lo), min(o_end, hi)) for o_start, o_end in others
             if o_end > lo and o_start < hi]
 
+    distances: dict[tuple[int, int], int] = {}
+
     def distance(h: _Hit) -> int:
+        key = (h[0], h[1])
+        if key not in distances:
+            distances[key] = _distance(h)
+        return distances[key]
+
+    def _distance(h: _Hit) -> int:
         a, b = (h[1], start) if h[1] <= start else (end, h[0])
         n = b - a
         spans_between: list[tuple[int, int]] = []
@@ -247,12 +274,12 @@ def status_of(
                 spans_between[-1] = (spans_between[-1][0], max(y, spans_between[-1][1]))
             else:
                 spans_between.append((x, y))
+        # count the list glue of the stretches between the other mentions
+        pos = a
         for x, y in spans_between:
-            n -= y - x
-        for i in range(a, b):
-            if text[i] in _LIST_GLUE and not any(x <= i < y for x, y in spans_between):
-                n -= 1
-        return n
+            n -= (y - x) + _glue_count(text, pos, x)
+            pos = y
+        return n - _glue_count(text, pos, b)
 
     hits = [h for h in hits if not (h[2].text in _SUBJECT_CUES and h[1] <= start)]
     # a partner (与X合作, 对接X, X联动) is named, not built; one reaching out to a
