@@ -53,7 +53,7 @@ _LINEAR = frozenset({"road", "river"})
 _ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网: not a road head
 _DIGITS = frozenset("0123456789")
 _NOT_RIVER_BEFORE = frozenset("滨沿跨护运界入")
-_PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标")
+_PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标", "精品")
 _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
 # words right before a name built on a head that make it a title or a kind, not a
 # site: 获评全国科普示范区, 成为首家智慧菜场, 全区新优质学校, 第二批市级旅游休闲街区

@@ -444,3 +444,8 @@ def test_short_ring_road_as_a_bound_or_a_section(sentence, surface):
 def test_short_ring_road_alone_is_not_taken():
     ms = extract_mentions(doc_of("打造中环两侧景观。"))
     assert [m.surface for m in ms if m.surface == "中环"] == []
+
+
+def test_a_quality_designation_is_not_a_site():
+    # 精品 like 示范: a grade given to a kind of area, not the name of one
+    assert names(doc_of("形成15分钟生活圈精品示范区。")) == []
