@@ -122,10 +122,12 @@ def test_ctrl_c_during_a_build_leaves_previous_outputs_whole(tmp_path, monkeypat
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(layers.export, "save_layers", interrupted)
     import layers as layers_package
 
-    monkeypatch.setattr(layers_package, "save_layers", interrupted, raising=False)
+    # the package first: its lazy attribute must be read (and restored) before the module
+    # that defines it is patched, or the undo would put the stub back
+    monkeypatch.setattr(layers_package, "save_layers", interrupted)
+    monkeypatch.setattr(layers.export, "save_layers", interrupted)
     assert main(["-q", "layers", str(docs), "--out", str(out)]) == 130
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert set(after) == set(before)  # no temporary file left behind
