@@ -343,7 +343,10 @@ def test_promise_popup_shows_both_sentences_side_by_side_escaped(session, layers
     for part in ("已兑现", "2023年完成", "承诺后5年兑现", "逾期5年", "《2023年报告》doc_2023.txt · 第12行"):
         assert part in delivery
     boxes = [popup.locator(sel).bounding_box() for sel in (".pm-pd-promise", ".pm-pd-delivery")]
-    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"] and abs(boxes[0]["y"] - boxes[1]["y"]) < 2
+    left, right = boxes
+    assert left["x"] + left["width"] <= right["x"]  # promise to the left of delivery
+    overlap = min(left["y"] + left["height"], right["y"] + right["height"]) - max(left["y"], right["y"])
+    assert overlap >= 0.5 * min(left["height"], right["height"])  # on the same row, not stacked
     assert popup.locator("script, img").count() == 0
     assert popup.locator(".pm-evidence *").count() == 0
     assert s.js("window.__pwned === undefined") and s.dialogs == []
