@@ -25,6 +25,7 @@ from gis._errors import DocumentError, PlanmapError
 from gis.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from gis.documents import Document
 from gis.reading import SUFFIXES, read_document
+from gis.registry import registry_paths
 
 __all__ = ["STAGES", "BuildReport", "build", "collect_paths", "extract_documents"]
 
@@ -130,9 +131,8 @@ def _json_dumps(value: Any) -> bytes:
 
 
 def _registry_bytes(path: Path) -> bytes:
-    beside = path.parent / "registry.json"
-    seeds = settings.seeds_folder / "registry.json"
-    return b"".join(p.read_bytes() for p in (seeds, beside) if p.exists())
+    """The registries a document is read with: part of its extraction cache key."""
+    return b"".join(p.read_bytes() for p in registry_paths(path))
 
 
 def _extract_one(path: Path) -> dict[str, Any]:

@@ -17,11 +17,10 @@ import re
 import zipfile
 from pathlib import Path
 
-from gis import settings
 from gis._errors import DocumentError
 from gis.documents import Document
 from gis.normalise import normalise_text
-from gis.registry import RegistryEntry, load_registry
+from gis.registry import RegistryEntry, load_registry, registry_paths
 from gis.sections import _PLAN_NO_RE, five_year_plan_period, sentences_from_text
 
 __all__ = [
@@ -188,10 +187,9 @@ def _date_from_text(text: str) -> dt.date | None:
 def _registry_for(path: Path, registry: dict[str, RegistryEntry] | None) -> dict[str, RegistryEntry]:
     if registry is not None:
         return registry
-    merged = dict(load_registry(settings.seeds_folder / "registry.json"))
-    beside = path.parent / "registry.json"
-    if beside.resolve() != (settings.seeds_folder / "registry.json").resolve():
-        merged.update(load_registry(beside))
+    merged: dict[str, RegistryEntry] = {}
+    for registry_path in registry_paths(path):
+        merged.update(load_registry(registry_path))
     return merged
 
 

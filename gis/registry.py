@@ -17,7 +17,7 @@ from pathlib import Path
 from gis._errors import RegistryError
 from gis.documents import KINDS
 
-__all__ = ["RegistryEntry", "load_registry", "parse_date"]
+__all__ = ["RegistryEntry", "load_registry", "parse_date", "registry_paths"]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,21 @@ class RegistryEntry:
     date: dt.date | None = None
     kind: str = "other"
     sha256: str = ""
+
+
+def registry_paths(document: Path) -> list[Path]:
+    """The registries that speak for a document: the bundled seeds' one, then one beside it.
+
+    Later registries override earlier ones; each file appears once, and only if it exists.
+    """
+    from gis import settings
+
+    candidates = [Path(settings.seeds_folder) / "registry.json", document.parent / "registry.json"]
+    found: list[Path] = []
+    for path in candidates:
+        if path.exists() and all(path.resolve() != f.resolve() for f in found):
+            found.append(path)
+    return found
 
 
 def load_registry(path: Path) -> dict[str, RegistryEntry]:
