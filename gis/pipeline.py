@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -408,6 +409,97 @@ def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:
     )
 
 
+def _warm_reference() -> None:
+    """Read the reference layers and build the zone and belt polygons (cached per process).
+
+    Run in a thread while documents are read; a failure is left for the
+    layers stage to raise with its own message.
+    """
+    try:
+        from layers.reference import reference_layers
+        from layers.zones import belts_metric, district_metric, zones_metric
+
+        district_metric()
+        zones_metric()
+        belts_metric()
+        reference_layers()
+    except Exception as exc:  # noqa: BLE001 - raised again where the layers are built
+        log.debug("reference warm-up failed: %s", exc)
+
+
+def _send_result(conn: Any, func: Any, args: tuple[Any, ...]) -> None:
+    """Run ``func(*args)`` in a forked child and send ``(ok, value or exception)`` back."""
+    try:
+        outcome: tuple[bool, Any] = (True, func(*args))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+        outcome = (False, exc)
+    try:
+        conn.send(outcome)
+    except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
+        conn.send((False, PlanmapError(f"{outcome[1]!r} ({exc})")))
+    finally:
+        conn.close()
+
+
+class _Background:
+    """``func(*args)`` in a forked child process, its result collected later.
+
+    The child inherits everything built so far (no pickling of the layers);
+    only its result (a list of paths) or its exception comes back through a
+    pipe. Without ``fork`` (or with ``fork=False``) ``func`` runs here, at
+    once.
+
+    Parameters
+    ----------
+    func : callable
+        What to run.
+    *args
+        Its arguments.
+    fork : bool
+        Run in a child process when the platform can fork.
+    """
+
+    def __init__(self, func: Any, *args: Any, fork: bool = True) -> None:
+        import multiprocessing
+
+        self._process = None
+        self._outcome: tuple[bool, Any] | None = None
+        if not fork or "fork" not in multiprocessing.get_all_start_methods():
+            try:
+                self._outcome = (True, func(*args))
+            except Exception as exc:  # noqa: BLE001 - raised again by ``result``
+                self._outcome = (False, exc)
+            return
+        context = multiprocessing.get_context("fork")
+        self._conn, child_end = context.Pipe(duplex=False)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        self._process = context.Process(
+            target=_send_result, args=(child_end, func, args), name="planmap-briefing"
+        )
+        self._process.start()
+        child_end.close()
+
+    def result(self) -> Any:
+        """Wait for ``func`` to end; return its value or raise its exception."""
+        if self._outcome is None and self._process is not None:
+            try:
+                self._outcome = self._conn.recv()
+            except EOFError:
+                self._outcome = (False, PlanmapError(
+                    "the briefing process ended without a result; run `planmap slides` "
+                    "to see its error"
+                ))
+            finally:
+                self._conn.close()
+                self._process.join()
+        assert self._outcome is not None
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
+
+
 def build(
     paths: Sequence[str | Path] | None = None,
     out: str | Path | None = None,
@@ -457,7 +549,17 @@ def build(
     report = BuildReport()
     files = collect_paths(paths or [settings.seeds_folder])
     log.info("found %d document files", len(files))
-    mentions = extract_documents(files, report, jobs=jobs, cache=cache)
+    warm_up = None
+    if any(s in stages for s in ("layers", "map", "slides")):
+        # the district's zones, belts and base layers do not depend on the documents:
+        # read and buffered (GEOS and GDAL release the GIL) while the documents are read
+        warm_up = threading.Thread(target=_warm_reference, name="planmap-reference", daemon=True)
+        warm_up.start()
+    try:
+        mentions = extract_documents(files, report, jobs=jobs, cache=cache)
+    finally:
+        if warm_up is not None:
+            warm_up.join()
     read = [d for d in report.documents if not d.get("skipped")]
     if not read:
         raise PlanmapError(
@@ -511,19 +613,28 @@ def build(
         from layers.delivery import delivery_summary
 
         report.counts["delivery"] = delivery_summary(project_layers.delivery)
-        if "layers" in stages:
-            written = save_layers(project_layers, out)
-            report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
-        if "map" in stages:
-            from maps import map_from_layers, save_map
-
-            web_map = map_from_layers(project_layers, offline=offline)
-            save_map(web_map, out / "map.html", offline=offline)
-            report.outputs.append("map.html")
+        briefing = None
         if "slides" in stages:
+            # the pictures and deck take longest: drawn in a forked process while this one
+            # writes the layers and the map (in-process when there is nothing to overlap)
             from maps import make_briefing
 
-            written = make_briefing(project_layers, out)
+            overlap = "layers" in stages or "map" in stages
+            briefing = _Background(make_briefing, project_layers, out, fork=overlap)
+        try:
+            if "layers" in stages:
+                written = save_layers(project_layers, out)
+                report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
+            if "map" in stages:
+                from maps import map_from_layers, save_map
+
+                web_map = map_from_layers(project_layers, offline=offline)
+                save_map(web_map, out / "map.html", offline=offline)
+                report.outputs.append("map.html")
+        finally:
+            if briefing is not None:
+                written = briefing.result()  # waits; raises what the briefing raised
+        if briefing is not None:
             report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
 
     report.outputs.append("build_report.json")
