@@ -87,6 +87,15 @@ _SITE_LIST_END = re.compile(
 _QUOTED = re.compile(r"[“\"]([\w·]{4,8})[”\"]")
 _MAX_SIBLING = 8  # longest name without a head taken from a list
 _STATION_HEADS = ("站", "站点")
+# a name led by a national word is a national designation or a national body's office,
+# not a district site (国家电子商务示范基地, 全国…基地, 中国人民银行…研究所)
+_NATIONAL_LEADS = ("国家", "全国", "中国人民银行")
+# a school numbered after a place word (北二小学: 北新泾第二小学), not a count of schools
+_NUMBERED_SCHOOL = re.compile(r"[^\d第一二三四五六七八九十][一二三四五六七八九十]")
+# a list closed by 等 and a word for organisations (…资财中心、研发中心等功能性机构):
+# its items are functions or offices, not sites
+_ORG_LIST_END = re.compile(r"等(?=[^，。；：、]{0,6}?(?:机构|部门|组织|单位|主体)(?![\w]*(?:用地|地块|旧址)))")
+_DASHES = "-－—"
 _STATION_BEFORE = ("火车", "地铁", "轨交", "公交", "客运", "高铁")
 
 
@@ -382,8 +391,9 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 护理站, 社工总站: a station is named after a road or a place
         lo = s - MAX_BODY if s > MAX_BODY else 0
         p = barrier.rfind(1, lo + 1, s + 1)
-        if suf.type in _LINEAR and linear_ends:
-            # a road or river does not run over the end of another one
+        if suf.type in _LINEAR and linear_ends and not suf.absorbs:
+            # a road or river does not run over the end of another one (a street
+            # facility does: 凯田路分时步行街)
             lin = max((q for q in linear_ends if p < q < s and q > lo), default=-1)
         else:
             lin = -1
@@ -397,6 +407,8 @@ def scan_sentence(text: str) -> list[Span]:
                 p = q
         if p > 0 and text[p - 1] in _BRACKETS[1]:
             p = _across_brackets(text, p, barrier, brk, lo)
+        while p < s and text[p] in _DASHES:
+            p += 1  # a dash joins two places (纵泾港-广顺北路), it does not start a name
         if p > s - 4 and text[s - 1] in _COLLECTIVE_ENDS:
             cm = _COLLECTIVE_BEFORE.search(text, max(0, s - 5), s)
             if cm is not None:
@@ -417,7 +429,9 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 进园区、进社区: going into a kind of place, not a name
         inner_known = [k for k in known if p <= k.start and k.end <= s]
         collective = _COLLECTIVE.fullmatch(body)
-        if not inner_known and not collective \
+        numbered = suf.type == "campus" and len(body) <= 3 \
+            and _NUMBERED_SCHOOL.fullmatch(body[-2:]) is not None
+        if not inner_known and not collective and not numbered \
                 and _only_generic(body.strip(_OPEN_QUOTES + _CLOSE_QUOTES), lex):
             empties.append((s, e, suf))
             continue
@@ -428,6 +442,8 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # “两旧一村”, 一江一河: a slogan counting kinds of things
         if suf.restricted and not inner_known and len(body) < 2:
             continue
+        if body.startswith(_NATIONAL_LEADS) and not inner_known:
+            continue  # 国家电子商务示范基地: a national designation, not a site
         if body.endswith(_PROGRAMME_ENDS) and not inner_known:
             continue  # 试点地区, 示范街区, 示范小区: a designation of a programme, not a place
         if _non_site_after(text, e, lex, brk):
@@ -462,6 +478,7 @@ def scan_sentence(text: str) -> list[Span]:
     spans = _spread_lists(spans, empties, all_known + cands, text, brk, lex)
     if "等" in text:
         spans.extend(_list_siblings(text, spans, barrier, lex))
+        spans = _drop_org_lists(text, spans)
     if "“" in text or '"' in text:
         spans.extend(_quoted_names(text, spans, lex))
     spans.sort(key=lambda sp: (sp.start, sp.end))
@@ -563,6 +580,41 @@ def _list_siblings(text: str, spans: list[Span], barrier: bytearray, lex: Lexico
             near = min(sites, key=lambda o: abs(o.start - start))
             out.append(Span(start, end, _clean_name(item), near.type, near.in_changning, "list"))
     return out
+
+
+def _drop_org_lists(text: str, spans: list[Span]) -> list[Span]:
+    """Drop the items of a list closed by 等 and a word for organisations.
+
+    ``设立…资财中心、研发中心、供应链管理中心等功能性机构``: the items are the
+    functions or offices of a company, not sites; institutes and schools
+    (campus) keep their site. The items are the names
+    that end at the 等 or at a list separator before the previous item.
+
+    Parameters
+    ----------
+    text : str
+        Sentence text.
+    spans : list of Span
+        Names found in the sentence.
+
+    Returns
+    -------
+    list of Span
+        ``spans`` without the items of such lists.
+    """
+    ends = [m.start() for m in _ORG_LIST_END.finditer(text)]
+    if not ends:
+        return spans
+    by_end = {sp.end: sp for sp in spans if sp.kind != "known"}
+    drop: set[int] = set()
+    for pos in ends:
+        while (sp := by_end.get(pos)) is not None:
+            if sp.type != "campus":  # an institute (硅酸盐研究所等机构) has its campus
+                drop.add(id(sp))
+            pos = sp.start - 1
+            if pos < 0 or text[pos] not in "、和及与":
+                break
+    return [sp for sp in spans if id(sp) not in drop]
 
 
 def _quoted_modifier(text: str, start: int, end: int, sc: Scanner, protected: bytearray) -> bool:
