@@ -35,6 +35,13 @@ _CAPTION = re.compile(r"表\s*[0-9一二三四五六七八九十]+")
 # a place used as the bound of what is done (中环内市政道路整治): the place is only named
 _BOUND_AFTER = re.compile(r"(?:以内|以外|内|外)(?=市政|道路|区域|范围)")
 _FUTURE = ("将", "计划", "拟", "力争", "争取", "预计", "年内", "明年", "今年")
+# a cue followed by one of these is a noun phrase (…建设重大机遇, 建设等重大机遇): no status
+_NOUN_AFTER = re.compile(r"等?(?:重大|重要|历史性|新)?(?:机遇|契机)")
+# what is built at a place named as a location (在X等区域，推进…预警系统建设): a system
+# or facility, not the place itself
+_LOCATED_WORKS = re.compile(r"系统|平台|网络|设备|设施|装置|监控|探头")
+_OPEN_BRACKETS = "（("
+_CLOSE_BRACKETS = "）)"
 
 
 @functools.lru_cache(maxsize=1)
@@ -165,6 +172,35 @@ def _is_location(text: str, lo: int, start: int, others: Sequence[tuple[int, int
     return text[pos - 1 : pos] == "在" and pos - 1 - lo <= 2
 
 
+def _bracketed_after_name(
+    text: str, lo: int, start: int, others: Sequence[tuple[int, int]]
+) -> bool:
+    """True when the mention is inside brackets that open right after another name.
+
+    ``拓宽古北路（天山路-仙霞路）``, ``中山西路（武夷路、玉屏南路）周边``: the names in
+    the brackets are the bounds or the junctions of the name before them.
+
+    Parameters
+    ----------
+    text : str
+        Sentence text.
+    lo : int
+        Start of the mention's clause.
+    start : int
+        Start of the mention.
+    others : sequence of tuple of int
+        Spans of the other mentions of the sentence.
+
+    Returns
+    -------
+    bool
+    """
+    opened = max(text.rfind(b, lo, start) for b in _OPEN_BRACKETS)
+    if opened < 0 or any(text.find(c, opened, start) >= 0 for c in _CLOSE_BRACKETS):
+        return False
+    return any(o_end == opened for _o_start, o_end in others)
+
+
 def _glue_count(text: str, a: int, b: int) -> int:
     """Number of list-glue characters (、和及与等) in ``text[a:b]``."""
     return len(_GLUE_RE.findall(text, a, b)) if b > a else 0
@@ -222,11 +258,16 @@ def status_of(
     titled = _title_status(text, lo, start, end, hi)
     if titled is not None:
         return titled
+    if _bracketed_after_name(text, lo, start, others):
+        return "mentioned", ""  # 牛桥浜路（安西路-番禺路）: the bounds of the road
     cues = _sentence_cues(text)
     if hi < len(text) and text[hi] in "，," and _is_location(text, lo, start, others) \
             and not any(lo <= s and e <= hi for s, e, _cue in cues):
         # 在X、Y等区域，推进…建设: the next clause tells what is done there
-        hi = clause_around(text, hi + 1, hi + 1)[1]
+        nxt = hi + 1
+        hi = clause_around(text, nxt, nxt)[1]
+        if _LOCATED_WORKS.search(text, nxt, hi):
+            return "mentioned", ""  # a system is built there, not the place
     clause = text[lo:hi]
     in_title = _in_titles(text, lo, hi) if "《" in clause or "》" in clause else bytes(hi - lo)
     hits: list[_Hit] = []
@@ -246,7 +287,7 @@ def status_of(
         if not any(o is not h and o[0] <= h[0] and h[1] <= o[1] and o[1] - o[0] > h[1] - h[0] for o in hits)
     ]
     # a figure or a noun phrase (完成税收, 建设机遇, 运营主体) only hides the cue inside it
-    hits = [h for h in hits if h[2].status != "figure"]
+    hits = [h for h in hits if h[2].status != "figure" and not _NOUN_AFTER.match(text, h[1])]
     # a cue closing a list item before the mention is that item's (A开工建设、B竣工)
     hits = [h for h in hits if not (h[1] <= start and text[h[1] : h[1] + 1] == "、")]
     if not hits:

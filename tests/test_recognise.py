@@ -449,3 +449,79 @@ def test_short_ring_road_alone_is_not_taken():
 def test_a_quality_designation_is_not_a_site():
     # 精品 like 示范: a grade given to a kind of area, not the name of one
     assert names(doc_of("形成15分钟生活圈精品示范区。")) == []
+
+
+# --- generalisation rules (written after the held-out seed 002; sentences made up) ----------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "absent"),
+    [
+        # a property or a kind, not a name
+        ("全面完成易积水小区和易积水路段改造。", "易积水小区"),
+        ("挖掘潜力地块，盘活闲置楼宇。", "潜力地块"),
+        ("坚持“主城片区、临空片区”的功能定位。", "主城片区"),
+        ("布局一批AI超算中心和数据中心。", "AI超算中心"),
+        ("规划建设一批国别商品展示交易中心。", "国别商品展示交易中心"),
+        ("打造井字形街区和环形绿道。", "井字形街区"),
+        ("推进仙霞医院新建日间中心大楼。", "日间中心大楼"),
+        # along-the-street is an adjective; a garden house is a kind of house
+        ("提升现有沿街界面品质。", "现有沿街"),
+        ("开展花园住宅保护性修缮。", "花园住宅"),
+        # a direction word is not part of a name
+        ("依托存量楼宇往社区内部延伸服务。", "存量楼宇往社区"),
+        # a policy or a system named after a kind of place
+        ("建立现代医院管理制度和智慧学校评价制度。", "现代医院"),
+        # a metaphor, not a site
+        ("打造临空总部新高地和创新高地。", "临空总部"),
+        # multimodal transport jargon
+        ("打造海河空铁联运枢纽。", "海河"),
+        # a national designation or a national body's institute
+        ("争创国家数字贸易示范基地。", "国家数字贸易示范基地"),
+        ("与中国人民银行金融研究所开展合作。", "中国人民银行金融研究所"),
+        # an organisation ending with 管理中心
+        ("发挥区停车资源管理中心作用。", "区停车资源管理中心"),
+        # a quoted slogan with a negation
+        ("推行“不出楼”“零跑动”服务。", "不出楼"),
+    ],
+)
+def test_kinds_policies_and_slogans_are_not_sites(sentence, absent):
+    assert absent not in names(doc_of(sentence, mode="plan"))
+
+
+def test_functions_in_a_list_of_organisations_are_not_sites():
+    s = "鼓励企业设立结算中心、物流中心、数据管理中心等功能性机构。"
+    assert names(doc_of(s, mode="plan")) == []
+    # an institute in such a list keeps its campus
+    s = "深化与仙霞路研究所、复兴科技大学等科研机构合作。"
+    got = names(doc_of(s, mode="plan"))
+    assert "仙霞路研究所" in got
+
+
+def test_a_dash_between_two_places_does_not_start_a_name():
+    s = "监测断面为新泾港-哈密北路、周家浜-虹井路。"
+    got = names(doc_of(s))
+    assert "哈密北路" in got and "虹井路" in got
+    assert not any(n.startswith(("-", "－")) for n in got)
+    # a dash inside a name joining two roads is kept
+    got = names(doc_of("打造天山路-仙霞路商业集聚带。", mode="plan"))
+    assert "天山路" in got
+
+
+def test_a_street_facility_absorbs_the_road_it_is_named_after():
+    ms = by_name(doc_of("剑河路夜间步行街正式开街。"))
+    assert "剑河路夜间步行街" in ms
+    assert "剑河路" in ms["剑河路夜间步行街"].locators
+    assert ms["剑河路夜间步行街"].status == "opened"
+
+
+def test_a_school_numbered_after_a_place_word():
+    got = names(doc_of("推动西三小学、东二中学改扩建。", mode="plan"))
+    assert "西三小学" in got and "东二中学" in got
+    # counted schools are not names
+    assert names(doc_of("新建3所小学、二所中学。", mode="plan")) == []
+
+
+def test_an_industrial_park_head():
+    ms = by_name(doc_of("研究推动华山工业园城市更新。", mode="plan"))
+    assert ms["华山工业园"].type == "campus"

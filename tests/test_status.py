@@ -137,11 +137,23 @@ def test_partner_and_actor_of_a_cooperation():
 
 
 def test_place_where_the_next_clause_happens():
+    s = "在天山地区、新泾地区等老旧小区集中区域，推进城市更新。"
+    others = [(s.index("天山地区"), s.index("天山地区") + 4)]
+    i = s.index("新泾地区")
+    assert status_of(s, i, i + 4, "plan", others)[0] == "planned"
+    assert status("在仙霞、周桥开展垃圾分类试点。", "周桥")[0] == "ongoing"
+
+
+def test_place_where_a_system_is_built_is_only_named():
+    # the works of the next clause are a system or facility placed there, not the place
     s = "在天山公园、中山公园等人流密集区域，推进智能安防系统建设。"
     others = [(s.index("天山公园"), s.index("天山公园") + 4)]
     i = s.index("中山公园")
-    assert status_of(s, i, i + 4, "plan", others)[0] == "planned"
-    assert status("在仙霞、周桥开展垃圾分类试点。", "周桥")[0] == "ongoing"
+    assert status_of(s, i, i + 4, "plan", others) == ("mentioned", "")
+    s = "在虹桥商圈、临空园区等重点区域，加快布设智能感知设备。"
+    others = [(s.index("虹桥商圈"), s.index("虹桥商圈") + 4)]
+    i = s.index("临空园区")
+    assert status_of(s, i, i + 4, "plan", others) == ("mentioned", "")
 
 
 def test_renovation_word_before_a_completion_cue():
@@ -243,3 +255,40 @@ def test_a_figure_hides_the_cue_inside_it():
 )
 def test_studies_wishes_speed_and_bounds(sentence, name, mode, expected):
     assert status(sentence, name, mode)[0] == expected
+
+
+def test_roads_in_brackets_after_a_road_are_its_bounds():
+    s = "分步推进剑河路（哈密路-淞虹路）、绥宁路（天山西路、北渔路）等支路建设。"
+    spans = [(s.index(n), s.index(n) + len(n)) for n in ("剑河路", "哈密路", "淞虹路", "绥宁路", "天山西路", "北渔路")]
+
+    def of(name):
+        i = s.index(name)
+        return status_of(s, i, i + len(name), "plan", [sp for sp in spans if sp[0] != i])
+
+    assert of("剑河路")[0] == "planned"
+    assert of("绥宁路")[0] == "planned"
+    for bound in ("哈密路", "淞虹路", "天山西路", "北渔路"):
+        assert of(bound) == ("mentioned", "")
+    # brackets that do not follow a name are not bounds (a note on a list)
+    s = "3个街镇（仙霞、天山、新泾）推进社区更新。"
+    i = s.index("天山")
+    assert status_of(s, i, i + 2, "plan")[0] == "planned"
+
+
+def test_widening_a_road():
+    assert status("拓宽可乐路（哈密路-虹桥路）。", "可乐路", "plan")[0] == "planned"
+    assert status("完成可乐路拓宽。", "可乐路", "review")[0] == "renovated"
+
+
+def test_opening_inside_a_noun_phrase_is_no_cue():
+    # 改革开放 (reform and opening) and 开放空间 (open space) open nothing
+    assert status("学习临港新片区改革开放的经验。", "临港新片区", "plan") == ("mentioned", "")
+    s = "推动天山公园、新泾公园等公共开放空间品质提升。"
+    assert status(s, "天山公园", "plan")[0] != "opened"
+
+
+def test_building_opportunity_is_a_noun_phrase():
+    s = "抓住虹桥国际中央商务区建设重大机遇，吸引企业落户。"
+    assert status(s, "虹桥国际中央商务区", "plan") == ("mentioned", "")
+    s = "用好进口博览会和虹桥国际开放枢纽建设等新机遇。"
+    assert status(s, "虹桥国际开放枢纽", "plan") == ("mentioned", "")
