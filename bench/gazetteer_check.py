@@ -12,7 +12,13 @@ each piece of *supporting evidence* that exists in the reference data:
   points the way ``scripts/build_gazetteer.py`` places ``number:`` anchors;
 - ``road:NAME``: a road the site is known to lie on (its gazetteer geometry);
 - ``within:NAME``: a subdistrict (or the district) the site lies in;
-- ``near:NAME:M``: another row the site lies within ``M`` metres of.
+- ``near:NAME:M``: another row the site lies within ``M`` metres of;
+- the **first street address in the row's note** (``延安西路1731号 (https://…)``): a row
+  whose note gives its address must lie where that address is placed on the data, within
+  its precision (added automatically as ``address:`` evidence; later addresses in a note are
+  other places it is compared with and are not checked);
+- a few OSM rows are checked against their published address (``EXTRA_EVIDENCE``), a test
+  of the address machinery itself.
 
 A row is **flagged** when its stated ``precision_m`` is smaller than that evidence allows:
 the evidence puts the place farther from the row's point than ``precision_m`` plus the
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +56,38 @@ STATION_TOLERANCE_M = 800.0
 #: how far (m) an address-chord road may lie from the real centre line.
 ROAD_TOLERANCE_M = 150.0
 
+#: evidence for rows that are not curated: an OSM outline against its published address.
+EXTRA_EVIDENCE = {
+    # 虹桥路2381号: https://mdkpw.com/baike/3n3j6v.html
+    "上海动物园": "address:虹桥路2381号",
+}
+#: a house number in a note: the road is the longest known road name ending right before it.
+_NOTE_NUMBER = re.compile(r"(\d+)(?:-\d+)?(号|弄)")
+
 _TO_METRIC = Transformer.from_crs("EPSG:4326", "EPSG:32651", always_xy=True)
+
+
+def note_address(note: str, roads: set[str]) -> str | None:
+    """The first street address (``延安西路1731号``) in ``note`` whose road is in ``roads``.
+
+    Parameters
+    ----------
+    note : str
+        A gazetteer note.
+    roads : set of str
+        Known road names (those of the address data).
+
+    Returns
+    -------
+    str or None
+        ``ROAD`` + number + ``号``/``弄``, or ``None`` when the note names no such address.
+    """
+    for m in _NOTE_NUMBER.finditer(note or ""):
+        head = note[max(0, m.start() - 8):m.start()]
+        for k in range(len(head), 1, -1):
+            if head[-k:] in roads:
+                return f"{head[-k:]}{m.group(1)}{m.group(2)}"
+    return None
 
 
 def _metric(geom: BaseGeometry) -> BaseGeometry:
@@ -138,7 +176,10 @@ def check_rows(gaz: pd.DataFrame, curated: pd.DataFrame, builder=None) -> list[F
         by_name.setdefault(r.name, r)
     district = by_name["长宁区"].geometry
     evidence_of = dict(zip(curated["name"], curated.get("evidence", pd.Series([""] * len(curated))), strict=True))
-    wanted = gaz[gaz["name"].isin(set(curated["name"])) | (gaz["source"] == "estimate")]
+    for name, ev in EXTRA_EVIDENCE.items():
+        evidence_of[name] = "|".join(e for e in (evidence_of.get(name, ""), ev) if e)
+    roads = set(addr["road"].dropna())
+    wanted = gaz[gaz["name"].isin(set(curated["name"]) | set(EXTRA_EVIDENCE)) | (gaz["source"] == "estimate")]
     findings: list[Finding] = []
     for r in wanted.itertuples(index=False):
         point = r.geometry if r.geometry.geom_type == "Point" else r.geometry.representative_point()
@@ -146,6 +187,9 @@ def check_rows(gaz: pd.DataFrame, curated: pd.DataFrame, builder=None) -> list[F
         station = f"{r.name}站"
         if station in by_name and by_name[station].type == "transit" and f"station:{station}" not in items:
             items.insert(0, f"station:{station}")
+        own = note_address(str(r.note or ""), roads)
+        if own is not None and f"address:{own}" not in items:
+            items.append(f"address:{own}")
         if r.in_changning:
             items.append("within:长宁区")
 

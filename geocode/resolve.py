@@ -7,14 +7,16 @@ For each entity, in order:
    an address (``娄山关路445弄`` → the address point; else interpolated between the
    nearest house numbers on that road; else the road), or a named place, road,
    subdistrict or area (``程家桥街道250街坊`` → inside 程家桥街道);
-3. **area** — a named area in the heading of the section that mentions it
+3. **parent** — a part of a located site, named right after it in the sentence
+   (``同仁医院新建日间中心大楼`` → the 日间中心大楼 lies within 同仁医院);
+4. **area** — a named area in the heading of the section that mentions it
    (a project listed under "西部临空地区" lies somewhere in that area);
-4. **online** (only when asked) — for entities still unresolved or only placed coarsely;
+5. **online** (only when asked) — for entities still unresolved or only placed coarsely;
    an answer is used only when it is more precise and, for in-district entities, inside
    the district;
-5. an in-district entity that nothing else locates lies "somewhere in 长宁区": the
+6. an in-district entity that nothing else locates lies "somewhere in 长宁区": the
    district itself, precision ``area`` (switch off with ``district_fallback=False``);
-6. otherwise **unresolved**, with the reason (``write_unresolved_csv``).
+7. otherwise **unresolved**, with the reason (``write_unresolved_csv``).
 
 Every resolved entity carries ``precision`` (``exact`` ≤ 100 m, ``approximate`` ≤ 500 m,
 ``road``, ``subdistrict``, ``area``), ``precision_m``, ``geocoder``, ``coord_source`` and
@@ -66,6 +68,12 @@ _MAX_GAP_M = 700.0
 _MAX_NUMBER_DELTA = 40
 #: precision (m) given to a point taken from the nearest house number.
 _NEAR_NUMBER_PRECISION_M = 300.0
+#: gazetteer types of sites that have parts (a building of a hospital, a phase of a park).
+_PARENT_TYPES = frozenset({"building", "campus", "park", "venue", "heritage", "community", "plot", "green"})
+#: words that may stand between a site and its part: ``同仁医院新建日间中心大楼``.
+_PART_LINK = re.compile(r"(?:(?:新建|扩建|改扩建|改建|续建|建设|建成|启用|内的|内|的)+)$")
+#: the part lies within this distance (m) of its parent's stated position.
+_PART_EXTRA_M = 100.0
 
 
 def precision_class(type_: str, geom: BaseGeometry, precision_m: float) -> str:
@@ -253,6 +261,35 @@ class _Resolver:
         extra = 100.0 if best.geometry.geom_type == "Point" and best.type not in _CONTAINER_TYPES else 0.0
         return self.placement(best, "locator", extra_m=extra)
 
+    def by_parent(self, entity: Entity) -> _Placement | None:
+        """A part of a located site: the site is named right before it in a sentence.
+
+        ``推进同仁医院新建日间中心大楼`` → the 日间中心大楼 lies within 同仁医院. Only a
+        gazetteer site (``_PARENT_TYPES``) directly before the surface counts, optionally
+        joined by a building verb (``_PART_LINK``); a list separator (、，) breaks the link.
+        Sentences that disagree on the parent give no answer.
+        """
+        parents: dict[str, _Row] = {}
+        for m in entity.mentions:
+            sentence = m.sentence or ""
+            at = sentence.find(m.surface)
+            if at <= 0:
+                continue
+            before = sentence[max(0, at - self.max_len - 8):at]
+            before = _PART_LINK.sub("", before)
+            for k in range(min(len(before), self.max_len), 1, -1):
+                row = self.lookup(before[-k:])
+                if row is not None:
+                    if row.type in _PARENT_TYPES and row.name != entity.name:
+                        parents[row.id] = row
+                    break
+        if len(parents) != 1:
+            return None
+        row = next(iter(parents.values()))
+        place = self.placement(row, "locator", extra_m=_PART_EXTRA_M)
+        return _Placement(place.geometry, place.precision, place.precision_m, "locator",
+                          f"part of {row.name}, named before it in the sentence ({row.source})", row.id)
+
     def crossing(self, roads: list[_Row]) -> _Placement | None:
         """The crossing of two named roads (``延安西路凯旋路人行天桥``), if they meet."""
         seen = {}
@@ -310,6 +347,8 @@ class _Resolver:
                     break
         if place is None:
             place = self.by_locators(entity)
+        if place is None:
+            place = self.by_parent(entity)
         if place is None:
             place = self.by_area(entity)
         if place is None and self.district_fallback and entity.in_changning and self.district is not None:

@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 from pyproj import Transformer
 from shapely.geometry import LineString, MultiPoint, Point
 from shapely.ops import unary_union
@@ -334,6 +335,13 @@ MAX_OFF_ROAD_M = 250.0
 ISOLATED_M = 1000.0
 #: bounding box (lon/lat) of 新华路街道, inside which the OSM road network is complete.
 OSM_ROADS_BOX = (121.4123, 31.1972, 121.4333, 31.2160)
+#: two points for one house number farther apart than this (m) disagree (one is an outlier).
+OUTLIER_OFF_LINE_M = 300.0
+#: extrapolation beyond a road's first/last known number: at most this many numbers and
+#: metres, along a base of at least ``EXTRAPOLATE_BASE_M``.
+MAX_EXTRAPOLATE_NUMBERS = 150
+MAX_EXTRAPOLATE_M = 500.0
+EXTRAPOLATE_BASE_M = 150.0
 #: uncertainty (m) of an Amap address point, and of a nearest-number match.
 ADDRESS_POINT_M = 100.0
 NEAREST_NUMBER_M = 300.0
@@ -378,6 +386,7 @@ def house_number_point(addr: pd.DataFrame, road: str, num: int, *,
     if road_geom is not None and not pts.empty:
         box = shapely.box(*OSM_ROADS_BOX)
         pts = pts[[not box.contains(g) or metres(g, road_geom) <= MAX_OFF_ROAD_M for g in pts.geometry]]
+    pts = drop_number_outliers(pts)
     if pts.empty:
         return None
     exact = pts[pts["num"] == num]
@@ -410,7 +419,81 @@ def house_number_point(addr: pd.DataFrame, road: str, num: int, *,
     if abs(n - num) <= MAX_NUMBER_DELTA:
         return Point(g.x, g.y), NEAREST_NUMBER_M, f"nearest house number {a}"
     # a wide gap still brackets the number: the uncertainty grows with it
-    return bracket(MAX_WIDE_GAP_M)
+    got = bracket(MAX_WIDE_GAP_M)
+    if got is not None:
+        return got
+    return extrapolate(cands, num)
+
+
+def drop_number_outliers(pts: pd.DataFrame) -> pd.DataFrame:
+    """Of two or more points for one house number that disagree, keep the consistent one.
+
+    When the geocoder gives one number two places more than ``OUTLIER_OFF_LINE_M`` apart
+    (延安西路1740号: one on the road, one 600 m south of it), the point nearest the segment
+    joining the nearest lower and higher numbers is kept and the others dropped. Single
+    points are kept: on a curving road (万航渡路 in the Suzhou Creek bend) a point off the
+    chord of its neighbours is no outlier.
+    """
+    if len(pts) < 3 or not pts["num"].duplicated().any():
+        return pts
+    nums = pts["num"].to_numpy()
+    geoms = list(pts.geometry)
+    drop = set()
+    for n in set(nums[pd.Series(nums).duplicated().to_numpy()]):
+        same = [i for i in range(len(nums)) if nums[i] == n]
+        if max(metres(geoms[i], geoms[j]) for i in same for j in same) <= OUTLIER_OFF_LINE_M:
+            continue
+        lower = [i for i in range(len(nums)) if nums[i] < n]
+        higher = [i for i in range(len(nums)) if nums[i] > n]
+        ends = []
+        if lower:
+            ends.append(geoms[max(lower, key=lambda i: nums[i])])
+        if higher:
+            ends.append(geoms[min(higher, key=lambda i: nums[i])])
+        if not ends:
+            continue
+        ref = LineString(ends) if len(ends) == 2 and ends[0].distance(ends[1]) > 1e-9 else ends[0]
+        best = min(same, key=lambda i: metres(geoms[i], ref))
+        for i in same:
+            if i != best and metres(geoms[i], geoms[best]) > OUTLIER_OFF_LINE_M:
+                drop.add(i)
+                log.debug("address %s dropped: it disagrees with another point of that number",
+                          pts["clean"].iloc[i])
+    return pts[[i not in drop for i in range(len(nums))]]
+
+
+def extrapolate(cands: list, num: int) -> tuple[Point, float, str] | None:
+    """Extend a road's numbering a little beyond its first or last known address.
+
+    ``cands`` are (number, address, point) sorted by number. The end point and the nearest
+    point in number that lies at least ``EXTRAPOLATE_BASE_M`` away give the direction and
+    the metres per number; the number may lie at most ``MAX_EXTRAPOLATE_NUMBERS`` beyond the
+    end and ``MAX_EXTRAPOLATE_M`` away. The uncertainty is the address point's plus twice
+    the extrapolated distance (never below ``NEAREST_NUMBER_M``).
+    """
+    if len(cands) < 2:
+        return None
+    if num < cands[0][0]:
+        seq = cands
+    elif num > cands[-1][0]:
+        seq = cands[::-1]
+    else:
+        return None
+    n_end, a_end, g_end = seq[0]
+    if abs(num - n_end) > MAX_EXTRAPOLATE_NUMBERS:
+        return None
+    base = next((c for c in seq[1:] if c[0] != n_end and EXTRAPOLATE_BASE_M <= metres(c[2], g_end) <= MAX_GAP_M),
+                None)
+    if base is None:
+        return None
+    n_b, a_b, g_b = base
+    step = metres(g_b, g_end) / abs(n_b - n_end)
+    d = step * abs(num - n_end)
+    if d > MAX_EXTRAPOLATE_M:
+        return None
+    t = d / metres(g_b, g_end)
+    pt = Point(g_end.x + (g_end.x - g_b.x) * t, g_end.y + (g_end.y - g_b.y) * t)
+    return pt, max(NEAREST_NUMBER_M, ADDRESS_POINT_M + 2 * d), f"extrapolated {d:.0f} m beyond {a_end} (from {a_b})"
 
 
 LANDMARK_ALIASES = {
@@ -523,11 +606,22 @@ def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
                      datum="WGS84", **kw)
         elif anchor.startswith("crossing:"):
             _, a_name, b_name = anchor.split(":")
-            g = rows.geometry_of(a_name).intersection(rows.geometry_of(b_name))
-            if g.is_empty:
-                raise SystemExit(f"curated row {r.name!r}: {a_name} does not cross {b_name}")
-            g = g.centroid if g.geom_type != "Point" else g
-            rows.add(r.name, r.type, g, accuracy_m=100, source=f"derived: {a_name} × {b_name}", datum="WGS84", **kw)
+            got = crossing_point(rows, a_name, b_name)
+            if got is None:
+                raise SystemExit(f"curated row {r.name!r}: {a_name} does not cross {b_name} "
+                                 f"(nor pass within {MAX_CROSSING_GAP_M:.0f} m of it)")
+            g, unc, how = got
+            rows.add(r.name, r.type, g, accuracy_m=max(unc, floor), source=f"derived: {how}", datum="WGS84", **kw)
+        elif anchor.startswith("between:"):
+            # a site bounded by roads: the mean of the named crossings (between:A×B|C×D)
+            pairs = [p.split("×") for p in anchor[8:].split("|")]
+            found = [crossing_point(rows, a_name, b_name) for a_name, b_name in pairs]
+            if len(found) < 2 or any(c is None for c in found):
+                raise SystemExit(f"curated row {r.name!r}: not every crossing of {anchor[8:]!r} was found")
+            centre = Point(np.mean([c[0].x for c in found]), np.mean([c[0].y for c in found]))
+            unc = max(metres(centre, c[0]) + c[1] for c in found)
+            rows.add(r.name, r.type, centre, accuracy_m=max(unc, floor),
+                     source="derived: between " + "; ".join(c[2] for c in found), datum="WGS84", **kw)
         elif anchor.startswith("osmroad:"):
             ex = read("expressways_elevated_osm.geojson")
             hit = ex[ex["name"] == anchor[8:]].geometry.iloc[0].intersection(rows.district.buffer(0.003))
@@ -540,6 +634,37 @@ def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
                      datum="WGS84", **kw)
         else:
             raise SystemExit(f"curated row {r.name!r}: unknown anchor {anchor!r}")
+
+
+#: two lines that do not meet but pass within this distance (m) "cross" at the gap's middle.
+MAX_CROSSING_GAP_M = 250.0
+
+
+def crossing_point(rows: Rows, a_name: str, b_name: str) -> tuple[Point, float, str] | None:
+    """Where two rows' lines (roads, the creek) cross, with an uncertainty in metres.
+
+    Lines that intersect give the centroid of the intersection (100 m, or the larger of the
+    two rows' precisions when one is an address chord rather than a centre line); lines that
+    miss each other by at most ``MAX_CROSSING_GAP_M`` give the middle of the gap, with the
+    gap added to the uncertainty. ``None`` when a row is missing or the lines are farther apart.
+    """
+    ga, gb = rows.geometry_of(a_name), rows.geometry_of(b_name)
+    if ga is None or gb is None:
+        return None
+    base = 100.0
+    for name in (a_name, b_name):
+        row = next((v for (n, _t), v in rows.rows.items() if n == name), None)
+        if row is not None and not str(row["source"]).startswith("©"):
+            base = 150.0  # an address chord or a proxy, not a drawn centre line
+    g = ga.intersection(gb)
+    if not g.is_empty:
+        return (g.centroid if g.geom_type != "Point" else g), base, f"{a_name} × {b_name}"
+    pa, pb = shapely.ops.nearest_points(ga, gb)
+    gap = metres(pa, pb)
+    if gap > MAX_CROSSING_GAP_M:
+        return None
+    mid = Point((pa.x + pb.x) / 2, (pa.y + pb.y) / 2)
+    return mid, base + gap, f"{a_name} × {b_name} (lines {gap:.0f} m apart)"
 
 
 def check_aliases(cur: pd.DataFrame) -> None:

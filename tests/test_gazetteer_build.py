@@ -75,6 +75,42 @@ def test_house_number_drops_off_road_outliers_in_the_osm_box(builder):
     assert got is not None and "nearest" in got[2] and got[0].equals(Point(121.416, 31.200))
 
 
+def test_house_number_keeps_the_consistent_one_of_two_points(builder):
+    # the geocoder gave 200 twice: once on the road, once 660 m south of it
+    a = addresses(("测试路", 100, 121.400, 31.200), ("测试路", 200, 121.404, 31.194),
+                  ("测试路", 200, 121.404, 31.200), ("测试路", 300, 121.408, 31.200))
+    pt, unc, how = builder.house_number_point(a, "测试路", 200)
+    assert pt.equals(Point(121.404, 31.200)) and unc == builder.ADDRESS_POINT_M
+    pt, _unc, how = builder.house_number_point(a, "测试路", 250)
+    assert "interpolated" in how and pt.y == pytest.approx(31.200)
+
+
+def test_house_number_extrapolated_a_little_beyond_the_last(builder):
+    a = addresses(("测试路", 100, 121.400, 31.20), ("测试路", 200, 121.404, 31.20))
+    pt, unc, how = builder.house_number_point(a, "测试路", 280)  # 80 numbers past 200
+    assert "extrapolated" in how and pt.x == pytest.approx(121.4072, abs=1e-6)
+    assert unc == pytest.approx(builder.ADDRESS_POINT_M + 2 * builder.metres(Point(121.404, 31.20), pt), abs=0.1)
+    pt, unc, how = builder.house_number_point(a, "测试路", 40)  # before the first number
+    assert "extrapolated" in how and pt.x == pytest.approx(121.3976, abs=1e-6)
+    assert unc >= builder.NEAREST_NUMBER_M
+    assert builder.house_number_point(a, "测试路", 400) is None  # too far past the data
+
+
+def test_crossing_point_of_lines_that_meet_or_nearly_meet(builder):
+    rows = builder.Rows(Point(121.40, 31.20).buffer(0.1))
+    src = dict(accuracy_m=20, source="© OpenStreetMap contributors (ODbL)", datum="WGS84")
+    rows.add("甲路", "road", LineString([(121.39, 31.20), (121.41, 31.20)]), **src)
+    rows.add("乙路", "road", LineString([(121.40, 31.19), (121.40, 31.21)]), **src)
+    rows.add("丙路", "road", LineString([(121.40, 31.201), (121.40, 31.22)]), **src)  # starts 111 m north
+    rows.add("丁路", "road", LineString([(121.45, 31.19), (121.45, 31.21)]), **src)
+    pt, unc, how = builder.crossing_point(rows, "甲路", "乙路")
+    assert pt.equals(Point(121.40, 31.20)) and unc == 100 and how == "甲路 × 乙路"
+    pt, unc, how = builder.crossing_point(rows, "甲路", "丙路")
+    assert pt.y == pytest.approx(31.2005) and 200 < unc < 220 and "apart" in how
+    assert builder.crossing_point(rows, "甲路", "丁路") is None  # 4.7 km apart
+    assert builder.crossing_point(rows, "甲路", "没有路") is None
+
+
 # ----------------------------------------------------------------------------- alias rules
 def test_a_plot_or_phase_is_refused_as_an_alias(builder):
     cur = pd.DataFrame({"name": ["东航", "乙"], "aliases": ["东航K1-01地块|东航基地", "某期"]})
@@ -164,6 +200,43 @@ def test_check_flags_a_precision_the_evidence_denies(gaz, builder):
     assert any(f.flagged and f.evidence == "station:中山公园站" for f in findings)
 
 
+def test_note_address_is_the_first_known_road_and_number(builder):
+    check = _module("gazetteer_check", REPO / "bench" / "gazetteer_check.py")
+    roads = {"遵义路", "仙霞路", "延安西路"}
+    assert check.note_address("east gate 遵义路101号, south gate 仙霞路127号 (http://x/1234)", roads) == "遵义路101号"
+    assert check.note_address("位于延安西路1731号", roads) == "延安西路1731号"
+    assert check.note_address("武定西路1251弄20号", roads) is None
+    assert check.note_address("blogId=42664", roads) is None
+
+
+def test_check_flags_a_row_far_from_the_address_in_its_note(gaz, builder):
+    check = _module("gazetteer_check", REPO / "bench" / "gazetteer_check.py")
+    fake = gaz[gaz["name"] == "长宁区"].copy()
+    park = gaz[gaz["name"] == "天山公园"].copy()
+    park["geometry"] = [Point(121.38, 31.21)]  # 3 km west of 延安西路1731号
+    curated = pd.DataFrame({"name": ["天山公园"], "evidence": [""]})
+    findings = check.check_rows(pd.concat([fake, park]), curated, builder)
+    assert any(f.flagged and f.evidence == "address:延安西路1731号" for f in findings)
+
+
+def test_parks_and_campuses_from_their_addresses(gaz):
+    rows = gaz.set_index("name")
+    for name, address in [("天山公园", "延安西路1731号"), ("虹桥公园", "遵义路101号"), ("水霞公园", "仙霞路505号"),
+                          ("上海国际体操中心", "武夷路777号"), ("上海工程技术大学长宁校区", "仙霞路350号"),
+                          ("包玉刚实验学校", "武定西路1251弄")]:
+        row = rows.loc[name]
+        assert row.source.startswith(f"derived: {address}"), name
+        assert address in row.note and "http" in row.note, name
+        assert row.precision_m <= 650, name
+    # the park lies beside its metro station, and the 新虹桥 garden between its roads
+    station = rows.loc["延安西路站"].geometry
+    assert rows.loc["天山公园"].geometry.distance(station) < 0.006
+    assert rows.loc["新虹桥中心花园"].source.startswith("derived: between 延安西路 × 伊犁路")
+    # universities whose main campus is elsewhere stay outside the district
+    for name in ("华东师范大学", "上海师范大学", "上海中医药大学", "上海市医疗器械检验研究院"):
+        assert not rows.loc[name].in_changning, name
+
+
 # ----------------------------------------------------------------------------- resolution
 def _mention(name, type_="other"):
     return Mention(doc="a.txt", line=1, start=0, end=len(name), surface=name, name=name, type=type_,
@@ -178,3 +251,12 @@ def test_new_rows_resolve():
     assert got["美天安顺菜场"].geocoder == "gazetteer"
     assert got["新华社区地块学校"].precision == "subdistrict"
     assert got["东航K1-01地块"].coord_source == "estimate" and got["东航K1-01地块"].precision == "area"
+
+
+def test_a_part_resolves_through_its_parent_and_a_tower_through_its_park():
+    day = _mention("日间中心大楼", "building")
+    day.sentence = "推进同仁医院新建日间中心大楼、光华医院异地迁建等项目。"
+    got = {e.name: e for e in resolve_entities([day, _mention("新微智谷T2", "campus")], district_fallback=False)}
+    assert got["日间中心大楼"].coord_source.startswith("part of 同仁医院")
+    assert got["日间中心大楼"].geocoder == "locator"
+    assert got["新微智谷T2"].geocoder == "locator" and got["新微智谷T2"].precision == "approximate"

@@ -102,6 +102,35 @@ def test_two_roads_give_their_crossing(gaz):
     assert "crossing" in e.coord_source
 
 
+def sentence_mention(name, sentence, type_="building", doc="a.txt"):
+    m = mention(name, type_, doc=doc)
+    m.sentence = sentence
+    return m
+
+
+def test_part_of_a_site_named_before_it(gaz):
+    e = one([sentence_mention("日间中心大楼", "推进乙公园新建日间中心大楼、其他项目建设。")], gaz)
+    assert (e.geocoder, e.gazetteer_id) == ("locator", "k1")
+    assert e.precision_m == 400 and e.precision == "approximate"
+    assert e.coord_source.startswith("part of 乙公园")
+
+
+def test_part_rule_needs_an_adjacent_site(gaz):
+    # a list separator breaks the link; a road before it is no parent; no sentence, no parent
+    for sentence in ("推进乙公园、日间中心大楼建设。", "测试路日间中心大楼", "日间中心大楼建成"):
+        e = one([sentence_mention("日间中心大楼", sentence)], gaz, district_fallback=False)
+        assert e.geometry is None, sentence
+
+
+def test_part_rule_sentences_disagree(gaz):
+    gaz = gaz.copy()
+    gaz.loc[len(gaz)] = row("k2", "丙医院", "building", Point(121.36, 31.21), 200)
+    ms = [sentence_mention("日间中心大楼", "乙公园新建日间中心大楼"),
+          sentence_mention("日间中心大楼", "丙医院日间中心大楼", doc="b.txt")]
+    e = one(ms, gaz, district_fallback=False)
+    assert e.geometry is None
+
+
 def test_enclosing_area_from_section(gaz):
     e = one([mention("望春花地块", "plot", section="五、空间格局 > （三）东部片区")], gaz)
     assert (e.geocoder, e.gazetteer_id, e.precision) == ("area", "a1", "area")
