@@ -612,6 +612,17 @@ def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
                                  f"(nor pass within {MAX_CROSSING_GAP_M:.0f} m of it)")
             g, unc, how = got
             rows.add(r.name, r.type, g, accuracy_m=max(unc, floor), source=f"derived: {how}", datum="WGS84", **kw)
+        elif anchor.startswith("polygon:"):
+            # an area bounded by roads: the polygon of its corner crossings, in order
+            pairs = [p.split("×") for p in anchor[8:].split("|")]
+            found = [crossing_point(rows, a_name, b_name) for a_name, b_name in pairs]
+            if len(found) < 3 or any(c is None for c in found):
+                raise SystemExit(f"curated row {r.name!r}: not every corner of {anchor[8:]!r} was found")
+            poly = shapely.Polygon([(c[0].x, c[0].y) for c in found])
+            if not poly.is_valid:
+                raise SystemExit(f"curated row {r.name!r}: the corners of {anchor[8:]!r} do not make a polygon")
+            rows.add(r.name, r.type, poly, accuracy_m=max(max(c[1] for c in found), floor),
+                     source="derived: polygon of the crossings " + "; ".join(c[2] for c in found), datum="WGS84", **kw)
         elif anchor.startswith("between:"):
             # a site bounded by roads: the mean of the named crossings (between:A×B|C×D)
             pairs = [p.split("×") for p in anchor[8:].split("|")]

@@ -260,3 +260,12 @@ def test_a_part_resolves_through_its_parent_and_a_tower_through_its_park():
     assert got["日间中心大楼"].coord_source.startswith("part of 同仁医院")
     assert got["日间中心大楼"].geocoder == "locator"
     assert got["新微智谷T2"].geocoder == "locator" and got["新微智谷T2"].precision == "approximate"
+
+
+def test_an_area_bounded_by_roads_is_the_polygon_of_its_crossings(gaz):
+    row = gaz.set_index("name").loc["上海硅巷科创街区"]
+    assert row.geometry.geom_type == "Polygon" and row.source.startswith("derived: polygon of the crossings")
+    area_km2 = gpd.GeoSeries([row.geometry], crs="EPSG:4326").to_crs("EPSG:32651").area.iloc[0] / 1e6
+    assert 1.2 < area_km2 < 1.8  # the plan gives about 1.48 km2
+    got = resolve_entities([_mention("上海硅谷科创街区", "area")], district_fallback=False)[0]
+    assert got.gazetteer_id == row.id
