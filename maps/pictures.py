@@ -37,13 +37,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection, PathCollection
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex, to_rgb, to_rgba, to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.text import Text
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from shapely.geometry import box
@@ -64,6 +63,7 @@ from maps._cartography import (
     status_as_of,
     status_years,
 )
+from maps._render import SVG_BACKEND, share_text
 from maps.fonts import cjk_family, safe_text
 
 __all__ = ["MAP_BOX", "LegendEntry", "Picture", "pictures_from_layers", "render_pictures",
@@ -221,6 +221,42 @@ def _paths(geoms) -> list[MplPath]:
     return [p for p in (_geom_path(g) for g in geoms) if p is not None]
 
 
+def _joined(paths: Sequence[MplPath]) -> MplPath:
+    """One compound path of several (each part starts with a move), for stroking alike.
+
+    A collection of n paths is n elements of the SVG and n strokes in Agg;
+    the same outlines as one path draw alike (SVG and Agg restart a dash
+    pattern at each move) at a fraction of the cost.
+    """
+    if len(paths) == 1:
+        return paths[0]
+    verts, codes = [], []
+    for path in paths:
+        if path.codes is None:
+            c = np.full(len(path.vertices), _LINETO, dtype=np.uint8)
+            c[0] = _MOVETO
+        else:
+            c = path.codes
+        verts.append(path.vertices)
+        codes.append(c)
+    return MplPath(np.concatenate(verts), np.concatenate(codes))
+
+
+def _by_colour(paths: Sequence[MplPath], colours: Sequence) -> tuple[list[MplPath], list]:
+    """Join the paths of each colour into one (for strokes without fill).
+
+    Returns the joined paths and their colours (RGBA tuples), stacked in the
+    order of each colour's last feature, as if the features were drawn one
+    by one.
+    """
+    groups: dict[tuple, list[MplPath]] = {}
+    for path, colour in zip(paths, colours, strict=True):
+        key = tuple(to_rgba(colour))
+        groups.setdefault(key, []).append(path)
+        groups[key] = groups.pop(key)  # to the end: the colour of the last feature on top
+    return [_joined(g) for g in groups.values()], list(groups)
+
+
 def _collection(paths: Sequence[MplPath], **kwargs) -> PathCollection:
     return PathCollection(list(paths), **kwargs)
 
@@ -304,15 +340,20 @@ def _make_base(reference: dict, crs: str) -> _Base:
         district=_geom_path(district),
         district_shape=district,
         bounds=tuple(float(v) for v in district.bounds),
-        subdistricts=_paths(ref.get("subdistricts", _metric(None, crs)).geometry),
+        subdistricts=_one(_paths(ref.get("subdistricts", _metric(None, crs)).geometry)),
         creek_polys=_paths(creek.geometry[is_poly]),
-        creek_lines=_paths(creek.geometry[~is_poly]),
-        metro=_paths(ref.get("metro_lines", _metric(None, crs)).geometry),
+        creek_lines=_one(_paths(creek.geometry[~is_poly])),
+        metro=_one(_paths(ref.get("metro_lines", _metric(None, crs)).geometry)),
         stations=shapely.get_coordinates(stations.geometry.values),
         keys=[k for k in ("district", "subdistricts", "creek", "metro_lines", "metro_stations")
               if k in ref and len(ref[k])],
         center_lonlat=(c.x, c.y),
     )
+
+
+def _one(paths: list[MplPath]) -> list[MplPath]:
+    """The outlines of a base layer drawn in one style, as one compound path (or none)."""
+    return [_joined(paths)] if paths else []
 
 
 @functools.lru_cache(maxsize=4)
@@ -584,10 +625,11 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
 
     Coarse ones (``palette.COARSE_PRECISIONS``) look approximate: hatched
     dashed outlines, dashed lines, points with a hatched halo as wide as their
-    ``precision_m`` (150–800 m). Each kind of symbol is one collection with
-    per-feature colours, whatever the number of projects; each hatch is one
-    path per colour. ``cache`` (a dict kept across pictures of one layer)
-    keeps those unions.
+    ``precision_m`` (150–800 m). Each kind of symbol is one collection,
+    whatever the number of projects: filled areas one path per feature,
+    strokes (lines, dashed outlines) and hatches one path per colour, halos
+    filled and hatched on the union of their colour. ``cache`` (a dict kept
+    across pictures of one layer) keeps those unions.
     """
     if not len(projects):
         return
@@ -618,26 +660,32 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
         hatch, hatch_cols = _hatch_paths(geoms, cols, [id(p) for p in paths], cache)
         add(_collection(hatch, facecolors="none", edgecolors="none", hatchcolors=hatch_cols,
                         hatch="///", zorder=10), autolim=False)
-        add(_collection(paths, facecolors="none", edgecolors=cols, linewidths=1.0,
+        outlines, outline_cols = _by_colour(paths, cols)
+        add(_collection(outlines, facecolors="none", edgecolors=outline_cols, linewidths=1.0,
                         linestyles=[(0, (4, 2))], zorder=10), autolim=False)
     for is_coarse, width, style in ((False, 2.6, "solid"), (True, 3.2, (0, (3, 2)))):
         _, parts, part_cols = pick((kind == "line") & (coarse == is_coarse), "_path")
         paths = [p for ps in parts for p in ps]
         cols = [c for ps, c in zip(parts, part_cols, strict=True) for _ in ps]
         if paths:
-            add(LineCollection([p.vertices for p in paths], colors=_rgba(cols, 0.85),
-                               linewidths=width, linestyles=[style], zorder=11), autolim=False)
+            # one path per colour: a road has many parts (carriageways, ramps), each
+            # was an element of the SVG
+            lines, line_cols = _by_colour(paths, cols)
+            add(_collection(lines, facecolors="none", edgecolors=_rgba(line_cols, 0.85),
+                            linewidths=width, linestyles=[style], zorder=11), autolim=False)
     rows, paths, cols = pick((kind == "point") & coarse, "_halo")
     if paths:
-        add(_collection(paths, facecolors=_rgba(cols, 0.12), edgecolors="none", zorder=9),
-            autolim=False)
         geoms = projects["_halo_geom"].to_numpy()[rows]
+        # fill and hatch per colour on the union of that colour's halos (one path each)
         hatch, hatch_cols = _hatch_paths(geoms, cols, [id(p) for p in paths], cache)
+        add(_collection(hatch, facecolors=_rgba(hatch_cols, 0.12), edgecolors="none", zorder=9),
+            autolim=False)
         add(_collection(hatch, facecolors="none", edgecolors="none",
                         hatchcolors=_rgba(hatch_cols, 0.55), hatch="////", zorder=9),
             autolim=False)
-        add(_collection(paths, facecolors="none", edgecolors=_rgba(cols, 0.55), linewidths=0.8,
-                        linestyles=[(0, (3, 2))], zorder=9), autolim=False)
+        outlines, outline_cols = _by_colour(paths, cols)
+        add(_collection(outlines, facecolors="none", edgecolors=_rgba(outline_cols, 0.55),
+                        linewidths=0.8, linestyles=[(0, (3, 2))], zorder=9), autolim=False)
     points = kind == "point"
     if points.any():
         xy, index = shapely.get_coordinates(np.asarray(projects.geometry)[points],
@@ -807,25 +855,49 @@ def _source_block(ctx: _Context, fig: Figure):
 
 
 def _figure() -> Figure:
-    """The figure every sheet is drawn on in turn (its Agg renderer and text cache are kept)."""
+    """The figure every sheet is drawn on in turn: its map axes and panel axes.
+
+    The two axes, the Agg renderer and its text cache are kept from sheet to
+    sheet (``_clear`` takes away what a sheet drew): making axes (ticks,
+    spines) cost more than a fifth of a sheet.
+    """
     fig = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
-    return fig
-
-
-def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figure, dict]:
-    projects = spec.projects
-    if fig is None:
-        fig = _figure()
-    fig.clear()
-    fig.text(0.012, 0.955, spec.title, fontsize=20, fontweight="bold", va="center")
-    fig.text(0.012, 0.915, spec.subtitle, fontsize=11, color="#444444", va="center")
     ax = fig.add_axes(MAP_BOX)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
         spine.set_color("#bbbbbb")
     ax.set_autoscale_on(False)
+    panel = fig.add_axes(_PANEL_BOX)
+    panel.set_axis_off()
+    share_text(fig.canvas.get_renderer())
+    return fig
+
+
+def _clear(fig: Figure) -> None:
+    """Remove what the last sheet drew; keep the figure's two axes."""
+    for artist in [*fig.texts, *fig.images]:
+        artist.remove()
+    for ax in fig.axes:
+        for artist in [*ax.collections, *ax.patches, *ax.lines, *ax.texts, *ax.images]:
+            artist.remove()
+
+
+def _drawn_texts(fig: Figure) -> list[str]:
+    """Every string drawn on a sheet (figure, map and panel text)."""
+    return [t.get_text() for t in (*fig.texts, *(t for ax in fig.axes for t in ax.texts))
+            if t.get_text()]
+
+
+def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figure, dict]:
+    projects = spec.projects
+    if fig is None:
+        fig = _figure()
+    _clear(fig)
+    fig.text(0.012, 0.955, spec.title, fontsize=20, fontweight="bold", va="center")
+    fig.text(0.012, 0.915, spec.subtitle, fontsize=11, color="#444444", va="center")
+    ax, panel = fig.axes
     _draw_base(ax, ctx, zone_focus=spec.zone_focus, belt_focus=spec.belt_focus)
     _draw_projects(ax, projects, ctx.crs, cache=ctx.unions)
     fit_extent(spec.bounds, ax, pad=0.06)
@@ -834,9 +906,7 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     north_arrow(ax, ctx.crs, lonlat=ctx.base.center_lonlat)
     source_text, source_image = _source_block(ctx, fig)
 
-    panel = fig.add_axes(_PANEL_BOX)
-    panel.set_axis_off()
-    renderer = fig.canvas.get_renderer()
+    renderer = share_text(fig.canvas.get_renderer())
     top = 1.0
     for legend_title, entries, ncol in spec.legend:
         if entries:
@@ -966,6 +1036,7 @@ def _delivery_spec(ctx: _Context) -> _Spec:
 def _save_png(fig: Figure, path: Path) -> None:
     """Write the figure as an opaque RGB PNG (zlib level 3: half the time of 6, 4 % larger)."""
     canvas = fig.canvas
+    share_text(canvas.get_renderer())
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
                              canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
@@ -976,8 +1047,10 @@ def _save_png(fig: Figure, path: Path) -> None:
 
 
 def _save_svg(fig: Figure, path: Path) -> None:
+    """Write the figure as SVG, text measured with the shared text cache (``maps._render``)."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"})
+        fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"},
+                    backend=SVG_BACKEND)
 
 
 def _rc(family: str) -> dict:
@@ -992,7 +1065,7 @@ def _render_one(ctx: _Context, spec: _Spec, folder: Path, fig: Figure) -> Pictur
     t0 = time.perf_counter()
     fig, info = _sheet(ctx, spec, fig)
     png, svg = folder / f"{spec.stem}.png", folder / f"{spec.stem}.svg"
-    texts = [t.get_text() for t in fig.findobj(Text) if t.get_text()]
+    texts = _drawn_texts(fig)
     source_text, source_image = info["source"]
     source_text.set_visible(False)
     source_image.set_visible(True)

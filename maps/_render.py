@@ -1,0 +1,129 @@
+"""Renderers for the briefing pictures that share their text work across pictures.
+
+Noto Sans CJK is a large CFF font: every time matplotlib measures a string
+or turns it into a path, FreeType loads and interprets each glyph again
+(some 50 µs a glyph). Pictures repeat much of their text (the source line,
+legends, label numbers, project names), and the SVG backend makes a new
+renderer, with empty text caches, for every file. Here one
+``SharedTextToPath`` keeps, for the whole process, the measure and the
+outline path of every (string, font) met, and both renderers use it:
+
+- the Agg renderer of a figure, through ``share_text(renderer)`` (the
+  path-effect halos draw text as paths through ``renderer._text2path``);
+- the SVG files, written with ``savefig(..., backend=SVG_BACKEND)``: this
+  module is that backend (``FigureCanvas``), whose renderer measures text
+  with the shared object.
+
+The results are exactly what matplotlib computes (they are its own results,
+kept); only the repeated work goes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+
+from matplotlib import cbook
+from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
+
+__all__ = ["SVG_BACKEND", "FigureCanvas", "SharedTextToPath", "share_text", "text_cache"]
+
+log = logging.getLogger(__name__)
+
+#: The ``backend`` argument of ``Figure.savefig`` that writes SVG with the shared text cache.
+SVG_BACKEND = f"module://{__name__}"
+#: Entries kept per kind of result before the cache starts again (bounds memory on huge runs).
+_MAX_ENTRIES = 50_000
+
+
+def _prop_key(prop: FontProperties) -> tuple:
+    """Everything of a ``FontProperties`` that changes a measure or an outline."""
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(),
+            prop.get_stretch(), prop.get_size_in_points(), prop.get_file(),
+            prop.get_math_fontfamily())
+
+
+class SharedTextToPath(TextToPath):
+    """A ``TextToPath`` that keeps its measures and outline paths.
+
+    Keys are the string, the font properties' values (not the object, which
+    matplotlib may change later) and the math/feature/language flags.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._sizes: dict[tuple, tuple[float, float, float]] = {}
+        self._paths: dict[tuple, tuple] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        key = (s, _prop_key(prop), ismath)
+        found = self._sizes.get(key)
+        if found is None:
+            self.misses += 1
+            if len(self._sizes) >= _MAX_ENTRIES:
+                self._sizes.clear()
+            found = self._sizes[key] = super().get_text_width_height_descent(s, prop, ismath)
+        else:
+            self.hits += 1
+        return found
+
+    def get_text_path(self, prop, s, ismath=False, *, features=None, language=None):
+        key = (s, _prop_key(prop), ismath,
+               None if features is None else tuple(features),
+               None if language is None else str(language))
+        found = self._paths.get(key)
+        if found is None:
+            self.misses += 1
+            if len(self._paths) >= _MAX_ENTRIES:
+                self._paths.clear()
+            verts, codes = super().get_text_path(prop, s, ismath=ismath, features=features,
+                                                 language=language)
+            found = self._paths[key] = (verts, codes)
+        else:
+            self.hits += 1
+        return found
+
+
+_SHARED = SharedTextToPath()
+
+
+def text_cache() -> SharedTextToPath:
+    """The process-wide shared text cache."""
+    return _SHARED
+
+
+def share_text(renderer: RendererBase) -> RendererBase:
+    """Make ``renderer`` turn text into paths with the shared cache; return it."""
+    if getattr(renderer, "_text2path", None) is not _SHARED:
+        renderer._text2path = _SHARED
+    return renderer
+
+
+class FigureCanvas(FigureCanvasSVG):
+    """The SVG canvas of matplotlib whose renderer uses the shared text cache.
+
+    ``print_svg`` is matplotlib's own (3.x), with the renderer's
+    ``_text2path`` replaced before drawing; like matplotlib's, it takes and
+    ignores the options ``print_figure`` passes to every format (``dpi``,
+    ``facecolor``, ``edgecolor``, ``orientation``).
+    """
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_ignored):
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            w, h = width * 72, height * 72
+            svg = share_text(RendererSVG(w, h, fh, image_dpi=dpi, metadata=metadata))
+            renderer = MixedModeRenderer(self.figure, width, height, dpi, svg,
+                                         bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
