@@ -102,6 +102,7 @@ def _fingerprint() -> str:
     root = Path(__file__).resolve().parent.parent
     parts = sorted(
         [*(root / "gis").glob("*.py"), *(root / "geocode").glob("*.py"),
+         root / "layers" / "stated.py",
          *(p for p in (root / "geocode" / "data").rglob("*") if p.is_file() and "sources" not in p.parts)]
     )
     digest = hashlib.sha256(_version().encode())
@@ -151,11 +152,39 @@ def _extract_one(path: Path) -> dict[str, Any]:
             "beside it with its date"
         )
         return _result({"name": doc.name, "skipped": True, "reason": reason, "sha256": doc.sha256})
+    from layers.stated import stated_by_mention
+
     mentions = extract_mentions(doc)
     rows = [[getattr(m, f) for f in MENTION_FIELDS] for m in mentions]
     for row, m in zip(rows, mentions, strict=True):
         row[MENTION_FIELDS.index("locators")] = list(m.locators)
-    return _result(_doc_record(doc, len(mentions)), rows)
+    result = _result(_doc_record(doc, len(mentions)), rows)
+    # per-document products, cached with the extraction so a warm build only merges them
+    stated = stated_by_mention(mentions)
+    result["stated"] = [
+        [i, *stated[key]] for i, m in enumerate(mentions)
+        if (key := (m.doc, m.start, m.end, m.name)) in stated
+    ]
+    result["jsonl"] = _mention_block(mentions)
+    return result
+
+
+def _mention_block(mentions: Sequence[Any]) -> bytes | None:
+    """The document's lines of ``mentions.jsonl``, or ``None`` when their order is not unique.
+
+    ``mentions.jsonl`` is sorted by (doc, start, end, name), stably over the
+    entities' order; when two mentions of a document share that key, their
+    order depends on the whole archive and the block is not kept.
+    """
+    ordered = sorted(mentions, key=_order_in_doc)
+    keys = [_order_in_doc(m) for m in ordered]
+    if len(set(keys)) < len(keys):
+        return None
+    return _jsonl(_records(ordered)) if ordered else b""
+
+
+def _order_in_doc(m: Any) -> tuple[int, int, str]:
+    return (m.start, m.end, m.name)
 
 
 def _result(record: dict[str, Any], rows: list[list[Any]] | None = None) -> dict[str, Any]:
@@ -167,11 +196,34 @@ def _result(record: dict[str, Any], rows: list[list[Any]] | None = None) -> dict
     """
     from geocode.model import MENTION_FIELDS
 
-    return {"record": record, "fields": list(MENTION_FIELDS), "rows": rows or []}
+    return {"record": record, "fields": list(MENTION_FIELDS), "rows": rows or [], "stated": []}
+
+
+@dataclass
+class ExtractionProducts:
+    """What the extraction of each document gives beyond its mentions (cached with them).
+
+    Attributes
+    ----------
+    stated : dict
+        ``layers.stated.stated_by_mention`` of every mention read, merged over
+        the documents.
+    blocks : list of (str, Path or None)
+        Per document read, in order: its name and the cached file of its
+        ``mentions.jsonl`` lines (``None`` when there is none).
+    """
+
+    stated: dict[tuple[str, int, int, str], tuple[str, list[str]]] = field(default_factory=dict)
+    blocks: list[tuple[str, Path | None]] = field(default_factory=list)
 
 
 def extract_documents(
-    paths: Sequence[Path], report: BuildReport, *, jobs: int = 1, cache: bool = True
+    paths: Sequence[Path],
+    report: BuildReport,
+    *,
+    jobs: int = 1,
+    cache: bool = True,
+    products: ExtractionProducts | None = None,
 ) -> list[Any]:
     """Read and extract every document; skipped ones and repeats go in the report.
 
@@ -180,7 +232,9 @@ def extract_documents(
     largest document, not the archive. The same content (same sha256) under
     two names is read once. With ``cache``, a document whose bytes, registry
     entry and extractor are unchanged is not read again: its mentions come
-    from ``settings.cache_folder``.
+    from ``settings.cache_folder``. With ``products``, the per-document
+    products (stated zones and belts, ``mentions.jsonl`` lines) are collected
+    there.
 
     Returns
     -------
@@ -194,6 +248,9 @@ def extract_documents(
     # they come, so the archive is never held twice (as dicts and as mentions)
     results: dict[Path, tuple[dict[str, Any], list[Any]]] = {}
     shared: dict[str, str] = {}
+    blocks: dict[Path, Path | None] = {}
+    stated = products.stated if products is not None else None
+    registries: dict[Path, bytes] = {}  # folder -> its registries' bytes (read once)
 
     def _skip(path: Path, record: dict[str, Any]) -> None:
         results[path] = (record, [])
@@ -222,11 +279,16 @@ def extract_documents(
                          "reason": f"duplicate of {seen[sha]}", "sha256": sha})
             continue
         seen[sha] = path.name
-        key = hashlib.sha256(sha.encode() + path.name.encode() + _registry_bytes(path)).hexdigest()
+        folder_registries = registries.get(path.parent)
+        if folder_registries is None:
+            folder_registries = registries[path.parent] = _registry_bytes(path)
+        key = hashlib.sha256(sha.encode() + path.name.encode() + folder_registries).hexdigest()
         cached = cache_dir / f"{key}.json" if cache else None
         if cached is not None and cached.exists():
             try:
-                results[path] = _to_mentions(_json_loads(cached.read_bytes()), shared)
+                results[path] = _to_mentions(_json_loads(cached.read_bytes()), shared, stated)
+                block = cached.with_suffix(".jsonl")
+                blocks[path] = block if block.exists() else None
                 continue
             except (OSError, ValueError, KeyError, TypeError):
                 log.warning("ignoring a broken cache entry %s", cached)
@@ -237,12 +299,16 @@ def extract_documents(
     log.info("%d documents to extract, %d from the cache", len(todo), report.cache_hits)
 
     def _keep(path: Path, cached: Path | None, result: dict[str, Any]) -> None:
+        block = result.pop("jsonl", None)
+        blocks[path] = None
         if cached is not None and not result["record"].get("skipped"):
-            try:
+            try:  # the lines first: a cache entry never names lines that were not written
+                if block is not None:
+                    blocks[path] = write_bytes_atomic(cached.with_suffix(".jsonl"), block)
                 write_bytes_atomic(cached, _json_dumps(result))
             except PlanmapError as exc:
                 log.warning("cannot cache extraction of %s: %s", path.name, exc)
-        results[path] = _to_mentions(result, shared)
+        results[path] = _to_mentions(result, shared, stated)
 
     show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if jobs > 1 and len(todo) > 1:
@@ -265,6 +331,8 @@ def extract_documents(
                 log.error("skipped %s: %s", record["name"], record["reason"])
         report.documents.append(record)
         mentions.extend(found)
+        if products is not None and not record.get("skipped"):
+            products.blocks.append((record["name"], blocks.get(path)))
     return mentions
 
 
@@ -275,8 +343,15 @@ _SHARED_FIELDS = (
 )
 
 
-def _to_mentions(result: dict[str, Any], shared: dict[Any, Any]) -> tuple[dict[str, Any], list[Any]]:
+def _to_mentions(
+    result: dict[str, Any],
+    shared: dict[Any, Any],
+    stated: dict[tuple[str, int, int, str], tuple[str, list[str]]] | None = None,
+) -> tuple[dict[str, Any], list[Any]]:
     """(document record, its ``Mention`` objects) from an extraction result (``_result``).
+
+    With ``stated``, the result's stated zones and belts are added to it,
+    keyed by the mentions' (doc, start, end, name).
 
     Equal values (the document name, a sentence with several mentions, a
     section heading, names, statuses) are made one object through ``shared``:
@@ -300,6 +375,11 @@ def _to_mentions(result: dict[str, Any], shared: dict[Any, Any]) -> tuple[dict[s
             v = row[i]
             row[i] = sd(v, v)
         found.append(Mention(*row))
+    entries = result["stated"]
+    if stated is not None:
+        for i, zone, belts in entries:
+            m = found[i]
+            stated[(m.doc, m.start, m.end, m.name)] = (zone, belts)
     return result["record"], found
 
 
@@ -379,6 +459,73 @@ def _write_mentions(mentions: Sequence[Any], path: Path) -> Path:
         with open(tmp, "wb") as fh:
             for i in range(0, len(mentions), 10_000):
                 fh.write(_jsonl(_records(mentions[i : i + 10_000])))
+            fh.flush()
+            os.fsync(fh.fileno())
+    return path
+
+
+def _sorted_mentions(entities: Sequence[Any]) -> list[Any]:
+    """Every mention of ``entities`` in ``mentions.jsonl`` order (stable over the entities)."""
+    return sorted(
+        (m for e in entities for m in e.mentions), key=lambda m: (m.doc, m.start, m.end, m.name)
+    )
+
+
+def _write_mention_blocks(
+    entities: Sequence[Any],
+    extracted: Sequence[Any],
+    blocks: Sequence[tuple[str, Path | None]],
+    path: Path,
+) -> Path:
+    """Write ``mentions.jsonl`` from the documents' cached lines where they still hold.
+
+    Byte for byte what ``_write_mentions(_sorted_mentions(entities), path)``
+    writes. A document's cached block holds when its mentions in ``entities``
+    are exactly the mention objects extracted from it (not re-made by an alias
+    merge with another entity id, none dropped or added); the other
+    documents' lines are encoded again. ``mentions.jsonl`` is sorted by
+    document name first, so the file is the documents' blocks in name order.
+
+    Parameters
+    ----------
+    entities : sequence of Entity
+        The final entities.
+    extracted : sequence of Mention
+        The mentions as extracted (``extract_documents``).
+    blocks : sequence of (str, Path or None)
+        ``ExtractionProducts.blocks``; the document names are unique.
+    path : Path
+        ``mentions.jsonl``.
+    """
+    original = set(map(id, extracted))
+    extracted_count = Counter(m.doc for m in extracted)
+    final_count: Counter[str] = Counter()
+    dirty: set[str] = set()
+    for e in entities:
+        for m in e.mentions:
+            final_count[m.doc] += 1
+            if id(m) not in original:
+                dirty.add(m.doc)
+    block_of = dict(blocks)
+    dirty |= {d for d in final_count if final_count[d] != extracted_count[d] or block_of.get(d) is None}
+    by_doc: dict[str, list[Any]] = {d: [] for d in dirty}
+    for e in entities:
+        for m in e.mentions:
+            found = by_doc.get(m.doc)
+            if found is not None:
+                found.append(m)
+    log.debug("mentions.jsonl: %d documents from the cache, %d encoded",
+              len(final_count) - len(dirty), len(dirty))
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            for doc in sorted(final_count):
+                if doc in by_doc:
+                    ordered = sorted(by_doc.pop(doc), key=_order_in_doc)
+                    for i in range(0, len(ordered), 10_000):
+                        fh.write(_jsonl(_records(ordered[i : i + 10_000])))
+                else:
+                    with open(block_of[doc], "rb") as src:
+                        fh.write(src.read())
             fh.flush()
             os.fsync(fh.fileno())
     return path
@@ -555,8 +702,9 @@ def build(
         # read and buffered (GEOS and GDAL release the GIL) while the documents are read
         warm_up = threading.Thread(target=_warm_reference, name="planmap-reference", daemon=True)
         warm_up.start()
+    products = ExtractionProducts()
     try:
-        mentions = extract_documents(files, report, jobs=jobs, cache=cache)
+        mentions = extract_documents(files, report, jobs=jobs, cache=cache, products=products)
     finally:
         if warm_up is not None:
             warm_up.join()
@@ -582,10 +730,16 @@ def build(
     entities, merges = merge_alias_entities(entities, gazetteer_gdf)
     if merges:
         log.info("merged %d entities into others by alias", len(merges))
-    mentions = sorted(
-        (m for e in entities for m in e.mentions), key=lambda m: (m.doc, m.start, m.end, m.name)
-    )
-    report.outputs.append(str(_write_mentions(mentions, out / "mentions.jsonl").name))
+    names = [name for name, _ in products.blocks]
+    by_name = len(set(names)) == len(names)  # mentions know their document by name only
+    if by_name:
+        _write_mention_blocks(entities, mentions, products.blocks, out / "mentions.jsonl")
+    else:
+        _write_mentions(_sorted_mentions(entities), out / "mentions.jsonl")
+    del mentions
+    report.outputs.append("mentions.jsonl")
+    n_mentions = sum(len(e.mentions) for e in entities)
+    statuses = Counter(m.status for e in entities for m in e.mentions)
     located = [e for e in entities if e.geometry is not None]
     log.info("resolved %d entities, %d located", len(entities), len(located))
     write_unresolved_csv(entities, out / "unresolved.csv")
@@ -593,12 +747,12 @@ def build(
     report.counts = {
         "documents_read": len(read),
         "documents_skipped": len(report.skipped),
-        "mentions": len(mentions),
+        "mentions": n_mentions,
         "entities": len(entities),
         "entities_located": len(located),
         "entities_in_changning": sum(1 for e in entities if e.in_changning),
         "precision": dict(sorted(Counter(e.precision for e in entities).items())),
-        "status": dict(sorted(Counter(m.status for m in mentions).items())),
+        "status": dict(sorted(statuses.items())),
         "alias_merges": merges,
     }
 
@@ -608,7 +762,9 @@ def build(
         documents = [
             {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
         ]
-        project_layers = layers_from_entities(entities, documents=documents)
+        project_layers = layers_from_entities(
+            entities, documents=documents, stated=products.stated if by_name else None
+        )
         project_layers.delivery = _delivery(entities, project_layers)
         from layers.delivery import delivery_summary
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -44,7 +44,7 @@ from geocode.model import PRECISIONS, TYPES, Entity, Mention
 from gis import settings
 from gis._errors import PlanmapError
 from layers.model import PROJECT_COLUMNS, TIMELINE_COLUMNS, ProjectLayers
-from layers.stated import has_phrases, stated_belts, stated_zone
+from layers.stated import StatedKey, StatedMemo, sentence_surfaces, stated_by_mention
 from layers.zones import (
     BELT_KEYS,
     ZONE_KEYS,
@@ -153,46 +153,11 @@ def status_by_year(mentions: Iterable[Mention]) -> dict[int, str]:
 
 def _sentence_surfaces(entities: Sequence[Entity]) -> dict[tuple[str, str], frozenset[str]]:
     """(doc, sentence) -> surfaces of its mentions, for sentences holding a zone or belt phrase."""
-    phrased: dict[str, bool] = {}
-    surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for ent in entities:
-        for m in ent.mentions:
-            sentence = m.sentence
-            has = phrased.get(sentence)
-            if has is None:
-                has = phrased[sentence] = has_phrases(sentence or "")
-            if has:
-                surfaces[(m.doc, sentence)].add(m.surface)
-    return {key: frozenset(found) for key, found in surfaces.items()}
+    return sentence_surfaces(m for ent in entities for m in ent.mentions)
 
 
-class _StatedMemo:
-    """``stated_zone`` and ``stated_belts`` of mentions, computed once per distinct input.
-
-    What the text states for a mention depends only on its surface, name and
-    section and, when its sentence holds a zone or belt phrase at all, on the
-    sentence and the surfaces of the other mentions in it (``_sentence_surfaces``
-    keeps those sentences only). Most sentences hold none, so most mentions
-    share a key with many others.
-    """
-
-    def __init__(self, surfaces: dict[tuple[str, str], frozenset[str]]) -> None:
-        self.surfaces = surfaces
-        self.memo: dict[tuple, tuple[str, list[str]]] = {}
-
-    def __call__(self, m: Mention) -> tuple[str, list[str]]:
-        """(stated zone or ``""``, sorted stated belts) of one mention."""
-        others = self.surfaces.get((m.doc, m.sentence))
-        key: tuple = (
-            (m.surface, m.name, m.section) if others is None
-            else (m.surface, m.name, m.section, m.sentence, others)
-        )
-        found = self.memo.get(key)
-        if found is None:
-            listed = sorted(others) if others is not None else []
-            found = (stated_zone(m, listed)[0], stated_belts(m, listed)[0])
-            self.memo[key] = found
-        return found
+#: ``StatedMemo`` under its former name.
+_StatedMemo = StatedMemo
 
 
 def _grown_keys(
@@ -307,7 +272,10 @@ def _clip_lines(metric: gpd.GeoSeries, district: BaseGeometry) -> gpd.GeoSeries:
 
 
 def layers_from_entities(
-    entities: Sequence[Entity], *, documents: Iterable[Any] = ()
+    entities: Sequence[Entity],
+    *,
+    documents: Iterable[Any] = (),
+    stated: dict[StatedKey, tuple[str, list[str]]] | None = None,
 ) -> ProjectLayers:
     """Build the project layer, timeline, zones and belts from resolved entities.
 
@@ -317,6 +285,10 @@ def layers_from_entities(
         Resolved entities (``geocode.resolve_entities``); ids must be unique.
     documents : iterable of Document or dict, optional
         The documents read; kept as ``name``, ``title``, ``date`` (ISO), ``kind``.
+    stated : dict, optional
+        ``layers.stated.stated_by_mention`` of every mention of ``entities``,
+        computed per document beforehand (the pipeline caches it with each
+        extraction); ``None`` computes it here.
 
     Returns
     -------
@@ -366,7 +338,10 @@ def layers_from_entities(
     zones = zones_metric()
     belts = belts_metric()
     district = district_metric()
-    stated = _StatedMemo(_sentence_surfaces(entities))
+    if stated is None:
+        stated = stated_by_mention(m for ent in entities for m in ent.mentions)
+    stated_of = stated.get
+    nothing: tuple[str, list[str]] = ("", [])
     geoms = gpd.GeoSeries(
         [shapely.make_valid(e.geometry) if not e.geometry.is_valid else e.geometry for e in kept],
         crs=settings.output_crs,
@@ -380,7 +355,7 @@ def layers_from_entities(
         z_stated: set[str] = set()
         b_stated: set[str] = set()
         for m in ent.mentions:
-            z, b = stated(m)
+            z, b = stated_of((m.doc, m.start, m.end, m.name), nothing)
             if z:
                 z_stated.add(z)
             b_stated.update(b)

@@ -24,6 +24,7 @@ the phrase is the sentence's topic or its section heading).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 
 from geocode.model import Mention
@@ -31,11 +32,17 @@ from geocode.model import Mention
 __all__ = [
     "BELT_PHRASES",
     "ZONE_PHRASES",
+    "StatedMemo",
     "find_phrases",
     "has_phrases",
+    "sentence_surfaces",
     "stated_belts",
+    "stated_by_mention",
     "stated_zone",
 ]
+
+#: what ``stated_by_mention`` is keyed by: (doc, start, end, name) of a mention.
+StatedKey = tuple[str, int, int, str]
 
 #: zone key -> regular expression of the phrases that name it.
 ZONE_PHRASES: dict[str, re.Pattern[str]] = {
@@ -213,3 +220,87 @@ def stated_belts(mention: Mention, others: Iterable[str] = ()) -> tuple[list[str
     """
     keys, rule = _stated(mention, BELT_PHRASES, others, single=False)
     return sorted(keys), rule
+
+
+def sentence_surfaces(mentions: Iterable[Mention]) -> dict[tuple[str, str], frozenset[str]]:
+    """(doc, sentence) -> surfaces of its mentions, for sentences holding a zone or belt phrase.
+
+    Parameters
+    ----------
+    mentions : iterable of Mention
+        Every mention of the documents (the surfaces of one sentence's
+        mentions block each other's phrases).
+    """
+    phrased: dict[str, bool] = {}
+    surfaces: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in mentions:
+        sentence = m.sentence
+        has = phrased.get(sentence)
+        if has is None:
+            has = phrased[sentence] = has_phrases(sentence or "")
+        if has:
+            surfaces[(m.doc, sentence)].add(m.surface)
+    return {key: frozenset(found) for key, found in surfaces.items()}
+
+
+class StatedMemo:
+    """``stated_zone`` and ``stated_belts`` of mentions, computed once per distinct input.
+
+    What the text states for a mention depends only on its surface, name and
+    section and, when its sentence holds a zone or belt phrase at all, on the
+    sentence and the surfaces of the other mentions in it (``sentence_surfaces``
+    keeps those sentences only). Most sentences hold none, so most mentions
+    share a key with many others.
+
+    Parameters
+    ----------
+    surfaces : dict
+        ``sentence_surfaces`` of every mention.
+    """
+
+    def __init__(self, surfaces: dict[tuple[str, str], frozenset[str]]) -> None:
+        self.surfaces = surfaces
+        self.memo: dict[tuple, tuple[str, list[str]]] = {}
+
+    def __call__(self, m: Mention) -> tuple[str, list[str]]:
+        """(stated zone or ``""``, sorted stated belts) of one mention."""
+        others = self.surfaces.get((m.doc, m.sentence))
+        key: tuple = (
+            (m.surface, m.name, m.section) if others is None
+            else (m.surface, m.name, m.section, m.sentence, others)
+        )
+        found = self.memo.get(key)
+        if found is None:
+            listed = sorted(others) if others is not None else []
+            found = (stated_zone(m, listed)[0], stated_belts(m, listed)[0])
+            self.memo[key] = found
+        return found
+
+
+def stated_by_mention(mentions: Iterable[Mention]) -> dict[StatedKey, tuple[str, list[str]]]:
+    """What the text states for each mention that states anything.
+
+    Everything a mention's stated zone and belts depend on lies in its own
+    document (its surface, name, section, sentence and the other mentions of
+    that sentence), so this can run on one document at a time (in the
+    extraction workers, cached with the extraction) and the results be merged.
+
+    Parameters
+    ----------
+    mentions : iterable of Mention
+        The mentions of one or more documents (all of each document's mentions).
+
+    Returns
+    -------
+    dict
+        ``(doc, start, end, name)`` -> (stated zone or ``""``, sorted stated
+        belts), for the mentions with a stated zone or belt only.
+    """
+    mentions = list(mentions)
+    memo = StatedMemo(sentence_surfaces(mentions))
+    out: dict[StatedKey, tuple[str, list[str]]] = {}
+    for m in mentions:
+        zone, belts = memo(m)
+        if zone or belts:
+            out[(m.doc, m.start, m.end, m.name)] = (zone, belts)
+    return out

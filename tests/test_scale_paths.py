@@ -1,14 +1,18 @@
 """The fast paths of a large build give what the plain ones give (issue 8).
 
 Each fast path (memoised stated zones, the pure-Python timeline, orjson JSON
-lines, the sqlite3 GeoPackage attribute tables, the streamed extraction cache)
-is compared with a straightforward reference written here.
+lines, the sqlite3 GeoPackage attribute tables, the streamed extraction cache,
+the per-document products cached with each extraction) is compared with a
+straightforward reference written here; a warm rebuild after one document
+changed writes the same bytes as a cold build on the plain paths.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
+from pathlib import Path
 
 import fiona
 import pandas as pd
@@ -17,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_layers_build import mention, sample_entities
 
+import layers.build
 from geocode.model import MENTION_FIELDS, Entity
 from gis import pipeline
 from layers.build import _sentence_surfaces, _StatedMemo, timeline_from_entities
@@ -28,6 +33,7 @@ from layers.stated import (
     find_phrases,
     has_phrases,
     stated_belts,
+    stated_by_mention,
     stated_zone,
 )
 
@@ -200,3 +206,65 @@ def test_stale_cache_entry_is_extracted_again(tmp_path):
     again = pipeline.BuildReport()
     assert pipeline.extract_documents([doc], again) == found
     assert again.cache_hits == 0
+
+
+def test_stated_per_document_equals_stated_over_the_archive():
+    ms = [m for e in sample_entities() for m in e.mentions]
+    whole = stated_by_mention(ms)
+    merged: dict = {}
+    for doc in sorted({m.doc for m in ms}):
+        merged.update(stated_by_mention(m for m in ms if m.doc == doc))
+    assert merged == whole
+    assert whole  # the sample states something
+    memo = _StatedMemo(_sentence_surfaces(sample_entities()))
+    for m in ms:
+        assert whole.get((m.doc, m.start, m.end, m.name), ("", [])) == memo(m)
+
+
+def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build as before the per-document products: sort and encode every mention, state over all."""
+    monkeypatch.setattr(
+        pipeline, "_write_mention_blocks",
+        lambda entities, extracted, blocks, path: pipeline._write_mentions(
+            pipeline._sorted_mentions(entities), path),
+    )
+    real = layers.build.layers_from_entities
+    monkeypatch.setattr(
+        layers.build, "layers_from_entities",
+        lambda entities, *, documents=(), stated=None: real(entities, documents=documents),
+    )
+
+
+def _gpkg_dump(path: Path) -> list[str]:
+    con = sqlite3.connect(path)
+    try:
+        return list(con.iterdump())
+    finally:
+        con.close()
+
+
+def test_warm_rebuild_is_byte_identical_to_a_cold_build(tmp_path, seed_paths, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in seed_paths:
+        shutil.copy(path, docs / path.name)
+    stages = ("extract", "layers")
+    pipeline.build([docs], tmp_path / "before", stages=stages)  # fills the cache
+    with (docs / seed_paths[0].name).open("a", encoding="utf-8") as fh:
+        fh.write("\n推进中山公园改造和临空12号地块建设。\n")
+    warm = pipeline.build([docs], tmp_path / "warm", stages=stages)
+    assert warm.cache_hits == len(seed_paths) - 1
+    _plain_paths(monkeypatch)
+    cold = pipeline.build([docs], tmp_path / "cold", stages=stages, cache=False)
+    assert cold.cache_hits == 0
+    names = sorted(p.name for p in (tmp_path / "cold").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "warm").iterdir())
+    assert {"mentions.jsonl", "projects.geojson", "timeline.csv", "build_report.json"} <= set(names)
+    for name in names:
+        want, got = tmp_path / "cold" / name, tmp_path / "warm" / name
+        if want.read_bytes() != got.read_bytes():
+            assert name.endswith(".gpkg"), f"{name} differs between the warm and the cold build"
+            assert _gpkg_dump(got) == _gpkg_dump(want)
+    # feature ids are those of the cold build, in the same order
+    ids = [f["id"] for f in json.loads((tmp_path / "warm" / "projects.geojson").read_text())["features"]]
+    assert ids == [f["id"] for f in json.loads((tmp_path / "cold" / "projects.geojson").read_text())["features"]]
