@@ -16,6 +16,14 @@ outline path of every (string, font) met, and both renderers use it:
 
 The results are exactly what matplotlib computes (they are its own results,
 kept); only the repeated work goes.
+
+The Agg canvas (``AggCanvas``) also keeps, for plain text, the layout of each
+string and the bitmap of each glyph: a string's origin is put on a whole
+pixel (at most half a pixel away, which nobody sees), so a glyph's bitmap
+depends only on the glyph, its size and its quarter-pixel offset in the
+string, and comes from the cache when any picture drew it before. It needs
+matplotlib's text internals of 3.10+ (``FT2Font._layout``); with older
+versions text is drawn by matplotlib as usual.
 """
 
 from __future__ import annotations
@@ -25,12 +33,15 @@ import logging
 
 from matplotlib import cbook
 from matplotlib.backend_bases import RendererBase
+from matplotlib.backends import backend_agg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
-__all__ = ["SVG_BACKEND", "FigureCanvas", "SharedTextToPath", "share_text", "text_cache"]
+__all__ = ["SVG_BACKEND", "AggCanvas", "FigureCanvas", "SharedTextToPath", "share_text",
+           "text_cache"]
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +138,92 @@ class FigureCanvas(FigureCanvasSVG):
                                          bbox_inches_restore=bbox_inches_restore)
             self.figure.draw(renderer)
             renderer.finalize()
+
+
+#: Whether this matplotlib has the text internals the cached Agg text needs.
+_FAST_AGG_TEXT = all(hasattr(obj, name) for obj, name in (
+    (backend_agg, "get_hinting_flag"), (RendererAgg, "_prepare_font"),
+    (RendererAgg, "_draw_text_glyphs_and_boxes")))
+try:
+    from matplotlib.ft2font import FT2Font, RenderMode
+
+    _FAST_AGG_TEXT = _FAST_AGG_TEXT and all(
+        hasattr(FT2Font, name) for name in ("_layout", "_render_glyph", "_set_transform"))
+except ImportError:  # matplotlib before 3.10
+    _FAST_AGG_TEXT = False
+
+_IDENTITY = None  # the 16.16 identity matrix FreeType is given for unrotated text
+
+
+class _LayoutCache:
+    """Layouts of strings and bitmaps of glyphs, kept for the process."""
+
+    def __init__(self) -> None:
+        self.layouts: dict[tuple, list[tuple]] = {}
+        self.glyphs: dict[tuple, tuple] = {}
+        self.fonts: dict[int, object] = {}  # keeps the fonts whose id() is in a key alive
+
+    def clear_if_big(self) -> None:
+        if len(self.glyphs) > _MAX_ENTRIES or len(self.layouts) > _MAX_ENTRIES:
+            self.layouts.clear()
+            self.glyphs.clear()
+
+
+_AGG = _LayoutCache()
+
+
+class _SharedRendererAgg(RendererAgg):
+    """``RendererAgg`` whose plain, unrotated text comes from ``_AGG``."""
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or angle or not _FAST_AGG_TEXT or (
+                mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        global _IDENTITY
+        if _IDENTITY is None:
+            import numpy as np
+
+            _IDENTITY = (0x10000 * np.eye(2)).round().astype(int)
+        flags = backend_agg.get_hinting_flag()
+        size = prop.get_size_in_points()
+        font = self._prepare_font(prop)
+        key = (s, id(font), size, self.dpi, flags)
+        items = _AGG.layouts.get(key)
+        if items is None:
+            _AGG.clear_if_big()
+            _AGG.fonts[id(font)] = font
+            items = _AGG.layouts[key] = [(item.ft_object, item.glyph_index, item.x, item.y)
+                                         for item in font._layout(s, flags=flags)]
+        x, y = round(x), round(y)  # whole pixels: a glyph bitmap depends on its own offset only
+        mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
+        height = self.height
+        draw = self._renderer.draw_text_image
+        for ft, glyph, dx, dy in items:
+            px, py = round(0x40 * (x + dx)), round(0x40 * (height - y + dy))
+            gkey = (id(ft), size, self.dpi, glyph, flags, mode, px & 63, py & 63)
+            found = _AGG.glyphs.get(gkey)
+            if found is None:
+                _AGG.fonts[id(ft)] = ft
+                ft.set_size(size, self.dpi)
+                ft._set_transform(_IDENTITY, [px, py])
+                bitmap = ft._render_glyph(glyph, flags, mode)
+                buffer = bitmap.buffer
+                if mode is not RenderMode.NORMAL:
+                    buffer = buffer * 0xff
+                found = _AGG.glyphs[gkey] = (buffer, bitmap.left - (px >> 6),
+                                             bitmap.top - (py >> 6))
+            buffer, left, top = found
+            draw(buffer, left + (px >> 6), int(height) - (top + (py >> 6)) + buffer.shape[0],
+                 0, gc)
+        return None
+
+
+class AggCanvas(FigureCanvasAgg):
+    """Matplotlib's Agg canvas with the shared text caches (``_SharedRendererAgg``)."""
+
+    def get_renderer(self, *args, **kwargs):
+        renderer = super().get_renderer(*args, **kwargs)
+        if type(renderer) is RendererAgg:
+            # the same object, given the subclass that only adds the text caches
+            renderer.__class__ = _SharedRendererAgg
+        return share_text(renderer)

@@ -36,7 +36,6 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import shapely
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex, to_rgb, to_rgba, to_rgba_array
 from matplotlib.figure import Figure
@@ -63,7 +62,7 @@ from maps._cartography import (
     status_as_of,
     status_years,
 )
-from maps._render import SVG_BACKEND, share_text
+from maps._render import SVG_BACKEND, AggCanvas, share_text
 from maps.fonts import cjk_family, safe_text
 
 __all__ = ["MAP_BOX", "LegendEntry", "Picture", "pictures_from_layers", "render_pictures",
@@ -839,7 +838,7 @@ def _source_block(ctx: _Context, fig: Figure):
     text = fig.text(*_SOURCE_XY, source, **style)
     if ctx.source_bitmap is None:
         scratch = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="none")
-        FigureCanvasAgg(scratch)
+        AggCanvas(scratch)
         probe = scratch.text(*_SOURCE_XY, source, **style)
         scratch.canvas.draw()
         pixels = np.asarray(scratch.canvas.buffer_rgba())
@@ -862,7 +861,7 @@ def _figure() -> Figure:
     spines) cost more than a fifth of a sheet.
     """
     fig = Figure(figsize=FIGSIZE, dpi=DPI, facecolor="white")
-    FigureCanvasAgg(fig)
+    AggCanvas(fig)
     ax = fig.add_axes(MAP_BOX)
     ax.set_xticks([])
     ax.set_yticks([])
