@@ -96,6 +96,20 @@ _NUMBERED_SCHOOL = re.compile(r"[^\d第一二三四五六七八九十][一二三
 # its items are functions or offices, not sites
 _ORG_LIST_END = re.compile(r"等(?=[^，。；：、]{0,6}?(?:机构|部门|组织|单位|主体)(?![\w]*(?:用地|地块|旧址)))")
 _DASHES = "-－—"
+# a district or county of another city (湖州市吴兴区, 宁波市海曙区): outside the district
+_CITY_BEFORE = "与和同及、，,：:（(“\"省"
+_CITY_DISTRICT = re.compile(
+    r"(?<![^" + _CITY_BEFORE + r"])(?P<city>(?:(?![与和同及省])[\u4e00-\u9fff]){2,3}?)[市州]"
+    r"(?P<part>(?:(?![与和同及])[\u4e00-\u9fff]){2})[区县](?!域|政府|委|级)"
+)
+_NOT_CITY_ENDS = frozenset("本全各该我城")  # 本市, 全市, 城市: not a city's name
+_CITY_QUICK = re.compile("[市州][\u4e00-\u9fff]{2}[区县]")
+
+
+def _may_name_city_district(text: str) -> bool:
+    """Cheap test before the city-district pattern: a 市/州 two characters before 区/县."""
+    return ("区" in text or "县" in text) and ("市" in text or "州" in text) \
+        and _CITY_QUICK.search(text) is not None
 _STATION_BEFORE = ("火车", "地铁", "轨交", "公交", "客运", "高铁")
 
 
@@ -345,12 +359,13 @@ def scan_sentence(text: str) -> list[Span]:
     sc = scanner()
     raw_known = list(sc.known_ac.iter(text))
     raw_heads = list(sc.suffix_ac.iter(text))
-    if not raw_heads and (not raw_known or all(not kn.type for _e, (_n, kn) in raw_known)):
+    if not raw_heads and (not raw_known or all(not kn.type for _e, (_n, kn) in raw_known)) \
+            and not _may_name_city_district(text):
         return []  # most sentences name nothing (or only the district, the city)
     lex = sc.lex
     known, all_known, blocked = _known_hits(text, sc, raw_known)
     heads = _suffix_hits(text, sc, known, blocked, raw_heads) if raw_heads else []
-    if not heads and not known:
+    if not heads and not known and not _may_name_city_district(text):
         return []
     brk = _breaks(text)
     protected = bytearray(len(text))
@@ -481,6 +496,8 @@ def scan_sentence(text: str) -> list[Span]:
         spans = _drop_org_lists(text, spans)
     if "“" in text or '"' in text:
         spans.extend(_quoted_names(text, spans, lex))
+    if _may_name_city_district(text):
+        spans = _city_districts(text, spans, lex)
     spans.sort(key=lambda sp: (sp.start, sp.end))
     return spans
 
@@ -579,6 +596,50 @@ def _list_siblings(text: str, spans: list[Span], barrier: bytearray, lex: Lexico
                 continue
             near = min(sites, key=lambda o: abs(o.start - start))
             out.append(Span(start, end, _clean_name(item), near.type, near.in_changning, "list"))
+    return out
+
+
+def _city_districts(text: str, spans: list[Span], lex: Lexicon) -> list[Span]:
+    """Districts and counties of other cities named with their city (湖州市吴兴区).
+
+    The city name must start the item (after a list separator, 与/和/同, a
+    bracket or the start of the sentence), and neither the city nor the
+    district part may be a common word; Shanghai's own districts are not taken
+    (上海市 is never a site).
+
+    Parameters
+    ----------
+    text : str
+        Sentence text.
+    spans : list of Span
+        Names already found (a place inside one of them is left alone).
+    lex : Lexicon
+        The word lists.
+
+    Returns
+    -------
+    list of Span
+        ``spans`` with the districts added; the names inside one (苏州, 相城区)
+        become its locators.
+    """
+    out = list(spans)
+    for m in _CITY_DISTRICT.finditer(text):
+        start, end = m.start(), m.end()
+        city, part = m.group("city"), m.group("part")
+        if city + text[m.end("city")] in lex.not_sites or city in lex.generic \
+                or city[-1] in _NOT_CITY_ENDS or part in lex.generic \
+                or any(ch in _CITY_BEFORE for ch in city + part) \
+                or any(city[:k] in lex.stopwords for k in (1, 2)):
+            continue
+        inside = [sp for sp in out if start <= sp.start and sp.end <= end]
+        if any(sp.start < end and start < sp.end for sp in out if sp not in inside):
+            continue  # crosses a name found otherwise
+        name = text[start:end]
+        kn = lex.known.get(name)
+        out = [sp for sp in out if sp not in inside]
+        out.append(Span(start, end, kn.name if kn else name, kn.type if kn else "area",
+                        kn.in_changning if kn else False, "suffix", known=kn,
+                        locators=[sp.name for sp in inside]))
     return out
 
 

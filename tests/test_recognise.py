@@ -525,3 +525,23 @@ def test_a_school_numbered_after_a_place_word():
 def test_an_industrial_park_head():
     ms = by_name(doc_of("研究推动华山工业园城市更新。", mode="plan"))
     assert ms["华山工业园"].type == "campus"
+
+
+def test_a_district_of_another_city():
+    ms = by_name(doc_of("与杭州市西湖区、合肥市包河区签订合作协议。", mode="plan"))
+    assert ms["杭州市西湖区"].type == "area" and ms["杭州市西湖区"].in_changning is False
+    assert "合肥市包河区" in ms
+    # Shanghai's own districts, this city and common words are not taken
+    for s in ("推进上海市徐汇区合作。", "在本市普陀区设点。", "推进城市核心区建设。", "与市中心区域联动。"):
+        assert not any(m.type == "area" and m.in_changning is False
+                       for m in extract_mentions(doc_of(s, mode="plan"))), s
+
+
+def test_partner_universities_by_short_name():
+    ms = by_name(doc_of("深化与复旦、华师大合作办学。", mode="plan"))
+    assert ms["复旦大学"].in_changning is False and ms["华东师范大学"].type == "campus"
+
+
+def test_a_plant_head():
+    got = names(doc_of("推进原虹桥污水厂功能调整。", mode="plan"))
+    assert "原虹桥污水厂" in got
