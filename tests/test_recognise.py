@@ -545,3 +545,17 @@ def test_partner_universities_by_short_name():
 def test_a_plant_head():
     got = names(doc_of("推进原虹桥污水厂功能调整。", mode="plan"))
     assert "原虹桥污水厂" in got
+
+
+def test_a_programme_zone_needs_a_place():
+    assert names(doc_of("以“全球美食首秀地示范区”为引领。", mode="plan")) == []
+    assert "天山智慧社区示范区" in names(doc_of("建设天山智慧社区示范区。", mode="plan"))
+
+
+def test_a_facility_for_a_group_of_people_is_generic():
+    assert names(doc_of("建设区退役军人就业服务中心和孵化基地。", mode="plan")) == []
+
+
+def test_sharing_is_name_material():
+    got = names(doc_of("加快推动苏河湾共享经济创新中心建设。", mode="plan"))
+    assert "苏河湾共享经济创新中心" in got
