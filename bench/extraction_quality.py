@@ -11,7 +11,11 @@ document), then the accuracy of year and status on matched mentions.
 
 Matching is lenient: a gold entity and an extracted one match when they have
 the same canonical name, when a gold surface (or name) equals an extracted
-surface, or when their surfaces overlap on the same line.
+surface, or when their surfaces overlap on the same line. For year and status,
+each gold mention is paired with the matching extracted mention nearest to it:
+nearest line first, then, on the same line, nearest column (the gold column is
+the k-th occurrence of its surface for its k-th mention on that line), so that
+two mentions of one name in a line are each paired with their own.
 
 Speed: recognition alone (documents already read) on the seeds repeated up to
 ``--speed-mb`` megabytes, at two sizes, to show it is linear. The figure is CPU
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -39,6 +44,7 @@ CONFUSION: dict[tuple, int] = defaultdict(int)
 ERRORS: list[str] = []
 ANNOTATIONS = ROOT / "tests" / "data" / "annotations"
 SEEDS = ROOT / "seeds"
+_NO_SPACE = re.compile(r"\s+")
 
 
 def load_gold() -> dict[str, list[dict]]:
@@ -74,7 +80,34 @@ def _entity_matches(g_recs: list[dict], m_recs: list) -> bool:
     return False
 
 
-def score_document(doc_name: str, gold: list[dict], mentions: list) -> dict:
+def _column(original: str, offset: int) -> int:
+    """Characters other than whitespace from the start of the line to ``offset``."""
+    line_start = original.rfind("\n", 0, offset) + 1
+    return len(_NO_SPACE.sub("", original[line_start:offset]))
+
+
+def _gold_columns(gold: list[dict], lines: list[str]) -> list[int]:
+    """Column (without whitespace) of each gold mention in its line.
+
+    The k-th gold mention of a surface on a line is taken at the k-th
+    occurrence of that surface in the line (-1 when it is not found there).
+    """
+    seen: dict[tuple[int, str], int] = defaultdict(int)
+    cols = []
+    for g in gold:
+        key = (g["line"], g["surface"])
+        text = _NO_SPACE.sub("", lines[g["line"] - 1]) if 0 < g["line"] <= len(lines) else ""
+        col = -1
+        for _ in range(seen[key] + 1):
+            col = text.find(g["surface"], col + 1)
+            if col < 0:
+                break
+        seen[key] += 1
+        cols.append(col)
+    return cols
+
+
+def score_document(doc_name: str, gold: list[dict], mentions: list, original: str = "") -> dict:
     g_ent: dict[str, list[dict]] = defaultdict(list)
     for g in gold:
         g_ent[g["name"]].append(g)
@@ -91,11 +124,18 @@ def score_document(doc_name: str, gold: list[dict], mentions: list) -> dict:
             ERRORS.append(f"{doc_name[:3]} FP   {name} [{ms[0].type}] line {ms[0].line}: {ms[0].sentence[:60]}")
     # year and status on matched mentions: the nearest matching mention by line
     year_ok = status_ok = matched = 0
-    for g in gold:
+    lines = original.split("\n")
+    columns = _gold_columns(gold, lines) if original else [-1] * len(gold)
+    for g, col in zip(gold, columns, strict=True):
         cands = [m for m in mentions if _mention_matches(g, m)]
         if not cands:
             continue
-        m = min(cands, key=lambda m: (abs(m.line - g["line"]), m.name != g["name"]))
+        # nearest line; on the same line, the nearest column (two mentions of one
+        # name in a line pair in order)
+        m = min(cands, key=lambda m: (
+            abs(m.line - g["line"]),
+            abs(_column(original, m.start) - col) if col >= 0 and m.line == g["line"] else 0,
+            m.name != g["name"]))
         if abs(m.line - g["line"]) > 3:
             continue
         matched += 1
@@ -128,7 +168,7 @@ def quality(show_confusion: bool = False, show_errors: bool = False) -> None:
     rows = []
     for doc_name, recs in sorted(gold.items()):
         doc = read_document(SEEDS / doc_name)
-        rows.append(score_document(doc_name, recs, extract_mentions(doc)))
+        rows.append(score_document(doc_name, recs, extract_mentions(doc), doc.original))
     print(f"{'document':32} {'gold':>5} {'extr':>5} {'P':>6} {'R':>6} {'F1':>6} {'year':>6} {'status':>7}")
     tot = defaultdict(int)
     for r in rows:
