@@ -260,6 +260,8 @@ def status_of(
         return titled
     if _bracketed_after_name(text, lo, start, others):
         return "mentioned", ""  # 牛桥浜路（安西路-番禺路）: the bounds of the road
+    if text[max(lo, start - 2) : start] == "作为":
+        return "mentioned", ""  # 长宁作为X唯一中心城区: X frames a role, it is not worked on
     cues = _sentence_cues(text)
     if hi < len(text) and text[hi] in "，," and _is_location(text, lo, start, others) \
             and not any(lo <= s and e <= hi for s, e, _cue in cues):

@@ -292,3 +292,13 @@ def test_building_opportunity_is_a_noun_phrase():
     assert status(s, "虹桥国际中央商务区", "plan") == ("mentioned", "")
     s = "用好进口博览会和虹桥国际开放枢纽建设等新机遇。"
     assert status(s, "虹桥国际开放枢纽", "plan") == ("mentioned", "")
+
+
+def test_striving_for_a_grade_is_not_building():
+    s = "推动光华医院争创三级甲等专科医院。"
+    assert status(s, "光华医院", "plan") == ("mentioned", "")
+
+
+def test_a_place_framing_a_role_is_only_named():
+    s = "充分发挥长宁作为虹桥国际中央商务区重要承载区的优势。"
+    assert status(s, "虹桥国际中央商务区", "plan") == ("mentioned", "")
