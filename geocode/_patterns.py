@@ -104,6 +104,8 @@ _CITY_DISTRICT = re.compile(
 )
 _NOT_CITY_ENDS = frozenset("本全各该我城")  # 本市, 全市, 城市: not a city's name
 _CITY_QUICK = re.compile("[市州][\u4e00-\u9fff]{2}[区县]")
+# a city alone between list separators (湖州市吴兴区、马鞍山市、宁波市海曙区)
+_CITY_ITEM = re.compile(r"(?<=[、和与及])(?P<city>(?:(?![与和同及省])[\u4e00-\u9fff]){2,3})市(?=[、和与及])")
 
 
 def _may_name_city_district(text: str) -> bool:
@@ -602,6 +604,9 @@ def _list_siblings(text: str, spans: list[Span], barrier: bytearray, lex: Lexico
 def _city_districts(text: str, spans: list[Span], lex: Lexicon) -> list[Span]:
     """Districts and counties of other cities named with their city (湖州市吴兴区).
 
+    A city alone in the same list, beside such a district, is taken too
+    (湖州市吴兴区、马鞍山市、宁波市海曙区).
+
     The city name must start the item (after a list separator, 与/和/同, a
     bracket or the start of the sentence), and neither the city nor the
     district part may be a common word; Shanghai's own districts are not taken
@@ -640,6 +645,18 @@ def _city_districts(text: str, spans: list[Span], lex: Lexicon) -> list[Span]:
         out.append(Span(start, end, kn.name if kn else name, kn.type if kn else "area",
                         kn.in_changning if kn else False, "suffix", known=kn,
                         locators=[sp.name for sp in inside]))
+    districts = {(sp.start, sp.end) for sp in out if sp.type == "area" and not sp.in_changning}
+    for m in _CITY_ITEM.finditer(text):
+        start, end = m.start(), m.end()
+        if not any(e == start - 1 or s == end + 1 for s, e in districts):
+            continue  # only beside a district of another city in the same list
+        city = m.group("city")
+        if city in lex.generic or city[-1] in _NOT_CITY_ENDS or city + "市" in lex.not_sites \
+                or any(sp.start < end and start < sp.end for sp in out):
+            continue
+        kn = lex.known.get(text[start:end])
+        out.append(Span(start, end, kn.name if kn else text[start:end], "area",
+                        kn.in_changning if kn else False, "suffix", known=kn))
     return out
 
 

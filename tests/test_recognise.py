@@ -559,3 +559,16 @@ def test_a_facility_for_a_group_of_people_is_generic():
 def test_sharing_is_name_material():
     got = names(doc_of("加快推动苏河湾共享经济创新中心建设。", mode="plan"))
     assert "苏河湾共享经济创新中心" in got
+
+
+def test_a_city_listed_beside_a_district_of_another_city():
+    got = names(doc_of("与嘉兴市南湖区、芜湖市、绍兴市越城区开展合作。", mode="plan"))
+    assert {"嘉兴市南湖区", "芜湖市", "绍兴市越城区"} <= set(got)
+    # a city alone, with no district beside it, is not taken
+    assert names(doc_of("与芜湖市、绍兴市开展合作。", mode="plan")) == []
+
+
+def test_an_office_complex_named_after_a_brand():
+    ms = by_name(doc_of("推进天山SOHO与周边楼宇的空中连廊建设。", mode="plan"))
+    assert ms["天山SOHO"].type == "building"
+    assert names(doc_of("鼓励发展SOHO办公。", mode="plan")) == []
