@@ -107,7 +107,7 @@ def fit_extent(bounds: Sequence[float], ax: Axes, pad: float = 0.05) -> None:
     minx, maxx = minx - w * pad, maxx + w * pad
     miny, maxy = miny - h * pad, maxy + h * pad
     fig_w, fig_h = ax.figure.get_size_inches()
-    pos = ax.get_position()
+    pos = ax.get_position(original=True)  # not the box the last limits shrank it to
     box_ratio = (pos.width * fig_w) / (pos.height * fig_h)
     w, h = maxx - minx, maxy - miny
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2

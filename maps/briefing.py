@@ -521,7 +521,7 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
 
 
 def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
-                  jobs: int | None = None) -> list[Path]:
+                  jobs: int | None = None, cache: bool = True) -> list[Path]:
     """Draw the briefing pictures and write ``out/briefing.pptx``.
 
     Parameters
@@ -536,6 +536,9 @@ def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = 
     jobs : int, optional
         Processes drawing the pictures (``render_pictures``); ``None``: one per
         CPU, at most 4.
+    cache : bool
+        Reuse unchanged pictures from ``settings.cache_folder`` (see
+        ``render_pictures``); ``False`` draws them all (``planmap build --no-cache``).
 
     Returns
     -------
@@ -548,7 +551,7 @@ def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = 
         When no CJK font is installed (the message names ``fonts-noto-cjk``).
     """
     out = Path(out)
-    pictures = render_pictures(layers, out, reference=reference, jobs=jobs)
+    pictures = render_pictures(layers, out, reference=reference, jobs=jobs, cache=cache)
     deck = deck_from_pictures(layers, pictures, out / "briefing.pptx")
     paths = [p for picture in pictures for p in (picture.png, picture.svg)]
     return [*paths, deck]

@@ -62,8 +62,9 @@ from maps._cartography import (
     status_as_of,
     status_years,
 )
+from maps._picture_cache import PictureCache, digest
 from maps._render import SVG_BACKEND, AggCanvas, share_text
-from maps.fonts import cjk_family, safe_text
+from maps.fonts import cjk_family, cjk_font_face, safe_text
 
 __all__ = ["MAP_BOX", "LegendEntry", "Picture", "pictures_from_layers", "render_pictures",
            "zone_label"]
@@ -897,6 +898,10 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     fig.text(0.012, 0.955, spec.title, fontsize=20, fontweight="bold", va="center")
     fig.text(0.012, 0.915, spec.subtitle, fontsize=11, color="#444444", va="center")
     ax, panel = fig.axes
+    # the equal aspect of the last sheet moved the box by a rounding error: a sheet must
+    # not depend on the one drawn before (the picture cache relies on it)
+    ax.set_position(MAP_BOX)
+    panel.set_position(_PANEL_BOX)
     _draw_base(ax, ctx, zone_focus=spec.zone_focus, belt_focus=spec.belt_focus)
     _draw_projects(ax, projects, ctx.crs, cache=ctx.unions)
     fit_extent(spec.bounds, ax, pad=0.06)
@@ -1059,6 +1064,18 @@ def _rc(family: str) -> dict:
             "hatch.linewidth": 0.8, "svg.hashsalt": "planmap"}
 
 
+def _describe(ctx: _Context, spec: _Spec, folder: Path, *, named: dict, numbers: dict,
+              texts: list[str], note: str, seconds: float) -> Picture:
+    """The ``Picture`` of a sheet, drawn now or found in the cache."""
+    return Picture(
+        stem=spec.stem, kind=spec.kind, key=spec.key, title=spec.title,
+        png=folder / f"{spec.stem}.png", svg=folder / f"{spec.stem}.svg",
+        project_ids=[str(i) for i in spec.projects["id"]] if len(spec.projects) else [],
+        named=named, numbers=numbers, texts=texts,
+        legend=[(t, e) for t, e, _ in spec.legend if e], note=note,
+        source=ctx.source, credit=ctx.credit, not_drawn=spec.not_drawn, seconds=seconds)
+
+
 def _render_one(ctx: _Context, spec: _Spec, folder: Path, fig: Figure) -> Picture:
     """Draw one sheet on ``fig``, write its PNG and SVG, describe it."""
     t0 = time.perf_counter()
@@ -1074,12 +1091,79 @@ def _render_one(ctx: _Context, spec: _Spec, folder: Path, fig: Figure) -> Pictur
     _save_svg(fig, svg)
     seconds = time.perf_counter() - t0
     log.debug("pictures: %s in %.2f s", spec.stem, seconds)
-    return Picture(
-        stem=spec.stem, kind=spec.kind, key=spec.key, title=spec.title, png=png, svg=svg,
-        project_ids=[str(i) for i in spec.projects["id"]] if len(spec.projects) else [],
-        named=info["named"], numbers=info["numbers"], texts=texts,
-        legend=[(t, e) for t, e, _ in spec.legend if e], note=info["note"],
-        source=ctx.source, credit=ctx.credit, not_drawn=spec.not_drawn, seconds=seconds)
+    return _describe(ctx, spec, folder, named=info["named"], numbers=info["numbers"],
+                     texts=texts, note=info["note"], seconds=seconds)
+
+
+# --------------------------------------------------------------------------- picture cache
+
+#: Modules whose code decides what a picture looks like: part of the cache fingerprint.
+_DRAWING_MODULES = ("maps.pictures", "maps._render", "maps._cartography", "maps.fonts",
+                    "maps.palette", "maps._picture_cache")
+
+
+def _fingerprint() -> str:
+    """What every picture depends on beyond its data: code, libraries, font, rc settings.
+
+    Call inside the pictures' ``rc_context``.
+    """
+    import sys
+
+    import PIL
+    from matplotlib import ft2font
+
+    sources = [Path(sys.modules[name].__file__).read_bytes() for name in _DRAWING_MODULES
+               if name in sys.modules]
+    font, index, family = cjk_font_face()
+    stat = font.stat()
+    params = matplotlib.rcParams  # 'backend' left out: reading it may import pyplot
+    rc = [(k, repr(params[k])) for k in sorted(params.keys()) if k != "backend"]
+    return digest(*sources, matplotlib.__version__, PIL.__version__, np.__version__,
+                  shapely.__version__, getattr(ft2font, "__freetype_version__", ""),
+                  str(font), index, family, stat.st_size, stat.st_mtime_ns, rc, FIGSIZE, DPI)
+
+
+def _path_bytes(path: MplPath) -> tuple[bytes, bytes]:
+    return path.vertices.tobytes(), b"" if path.codes is None else path.codes.tobytes()
+
+
+def _context_digest(ctx: _Context) -> str:
+    """What every sheet of a context shares: base layers, zones, belts, source line."""
+    base = ctx.base
+    parts: list = [ctx.crs, base.bounds, base.center_lonlat, base.keys, base.stations.tobytes(),
+                   shapely.to_wkb(base.district_shape)]
+    for path in (base.district, *base.subdistricts, *base.creek_polys, *base.creek_lines,
+                 *base.metro):
+        parts.extend(_path_bytes(path))
+    for key, path in (*ctx.zones, *ctx.belts):
+        parts.append(key)
+        parts.extend(_path_bytes(path))
+    parts += [ctx.zone_bounds, ctx.belt_bounds, ctx.source, ctx.credit]
+    return digest(*parts)
+
+
+def _sheet_key(context: str, spec: _Spec) -> str:
+    """The content key of one sheet: its context, what it shows and how it is labelled."""
+    legend = [(title, [(e.kind, e.label, e.colour) for e in entries], ncol)
+              for title, entries, ncol in spec.legend]
+    head = (spec.stem, spec.kind, spec.key, spec.title, spec.subtitle,
+            tuple(float(v) for v in spec.bounds), legend, spec.zone_focus, spec.belt_focus,
+            spec.max_names, spec.key_title, spec.note, spec.not_drawn)
+    projects = spec.projects
+    if not len(projects):
+        return digest(context, head)
+    rows = ([str(i) for i in projects["id"]], [str(n) for n in projects["name"]],
+            _colours(projects), [str(k) for k in projects["_kind"]],
+            [bool(c) for c in projects["_coarse"]])
+    shapes = shapely.to_wkb(np.asarray(projects.geometry))
+    halos = [b"" if g is None else shapely.to_wkb(g) for g in projects["_halo_geom"]]
+    return digest(context, head, rows, *shapes, *halos)
+
+
+def _record(picture: Picture) -> dict:
+    """What a cache entry keeps of a picture beyond its files (the rest comes from its sheet)."""
+    return {"named": picture.named, "numbers": picture.numbers, "texts": picture.texts,
+            "note": picture.note}
 
 
 #: What forked workers draw from: (context, specs, folder, rc), set just before the fork.
@@ -1104,7 +1188,7 @@ def _workers(jobs: int | None, n: int) -> int:
 
 
 def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
-                    jobs: int | None = None) -> list[Picture]:
+                    jobs: int | None = None, cache: bool = True) -> list[Picture]:
     """Draw every briefing picture into ``out/slides`` and describe each.
 
     Parameters
@@ -1122,6 +1206,12 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
         Processes that draw at once (forked, so they share what is already
         projected); ``None`` uses one per CPU (at most 4), ``1`` draws here.
         Without ``fork`` (Windows, macOS defaults) pictures are drawn here.
+    cache : bool
+        Reuse pictures whose inputs (the sheet's projects and legend, base
+        layers, drawing code, font, matplotlib settings) are unchanged from
+        ``settings.cache_folder / "pictures"`` (the files are copied byte for
+        byte) and store the ones drawn; ``False`` draws every picture and
+        leaves the cache alone.
 
     Returns
     -------
@@ -1142,8 +1232,27 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
     started = time.perf_counter()
     with matplotlib.rc_context(rc):
         specs = list(_specs(ctx))
-        workers = _workers(jobs, len(specs))
-        if workers > 1:
+        pictures: list[Picture | None] = [None] * len(specs)
+        keys: list[str] = []
+        store = None
+        if cache:
+            store = PictureCache(Path(settings.cache_folder) / "pictures", _fingerprint())
+            context = _context_digest(ctx)
+            keys = [_sheet_key(context, spec) for spec in specs]
+            folder.mkdir(parents=True, exist_ok=True)
+            for i, spec in enumerate(specs):
+                t0 = time.perf_counter()
+                record = store.get(keys[i], folder / f"{spec.stem}.png",
+                                   folder / f"{spec.stem}.svg")
+                if record is not None:
+                    pictures[i] = _describe(
+                        ctx, spec, folder, named=record["named"],
+                        numbers={k: int(v) for k, v in record["numbers"].items()},
+                        texts=list(record["texts"]), note=record["note"],
+                        seconds=time.perf_counter() - t0)
+        todo = [i for i, picture in enumerate(pictures) if picture is None]
+        workers = _workers(jobs, len(todo))
+        if todo and workers > 1:
             folder.mkdir(parents=True, exist_ok=True)
             _FORK_STATE = (ctx, specs, folder, rc)
             try:
@@ -1151,17 +1260,25 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
                                            mp_context=multiprocessing.get_context("fork"))
                 with pool:
                     # the costliest sheets (most projects) first, so no worker ends last alone
-                    order = sorted(range(len(specs)), key=lambda i: -len(specs[i].projects))
-                    done = dict(zip(order, pool.map(_render_in_worker, order), strict=True))
+                    order = sorted(todo, key=lambda i: -len(specs[i].projects))
+                    for i, picture in zip(order, pool.map(_render_in_worker, order),
+                                          strict=True):
+                        pictures[i] = picture
             finally:
                 _FORK_STATE = None
-            pictures = [done[i] for i in range(len(specs))]
-        else:
+        elif todo:
             fig = _figure()
-            pictures = [_render_one(ctx, spec, folder, fig) for spec in specs]
-            fig.clear()
-    log.info("pictures: wrote %d maps to %s in %.1f s (%d process%s)", len(pictures), folder,
-             time.perf_counter() - started, workers, "" if workers == 1 else "es")
+            for i in todo:
+                pictures[i] = _render_one(ctx, specs[i], folder, fig)
+            _clear(fig)
+        if store is not None:
+            for i in todo:
+                picture = pictures[i]
+                store.put(keys[i], picture.png, picture.svg, _record(picture))
+            store.prune()
+    log.info("pictures: %d maps in %s, %d drawn (%d process%s), %d from the cache, in %.1f s",
+             len(pictures), folder, len(todo), workers, "" if workers == 1 else "es",
+             len(pictures) - len(todo), time.perf_counter() - started)
     return pictures
 
 
