@@ -6,6 +6,7 @@ is a thin layer over it. Each stage logs what it did and how many.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -678,7 +679,8 @@ def build(
     jobs : int
         Read and extract this many documents at once, in worker processes.
     cache : bool
-        Reuse the extraction of unchanged documents (``settings.cache_folder``).
+        Reuse the extraction of unchanged documents and the briefing pictures
+        of unchanged sheets (``settings.cache_folder``).
 
     Returns
     -------
@@ -776,7 +778,9 @@ def build(
             from maps import make_briefing
 
             overlap = "layers" in stages or "map" in stages
-            briefing = _Background(make_briefing, project_layers, out, fork=overlap)
+            briefing = _Background(
+                functools.partial(make_briefing, cache=cache), project_layers, out, fork=overlap
+            )
         try:
             if "layers" in stages:
                 written = save_layers(project_layers, out)
