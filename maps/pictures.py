@@ -24,8 +24,10 @@ import logging
 import multiprocessing
 import os
 import re
+import struct
 import time
 import unicodedata
+import zlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -42,14 +44,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
-from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from gis import settings
 from gis._errors import PlanmapError
-from gis.atomic import atomic_path
+from gis.atomic import atomic_path, write_bytes_atomic
 from layers.model import ProjectLayers
 from layers.reference import REFERENCE_FILES, reference_layers
 from maps import palette
@@ -1037,17 +1037,42 @@ def _delivery_spec(ctx: _Context) -> _Spec:
     )
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+
+def _png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
+    """An opaque 8-bit RGB PNG of an RGBA pixel array (the alpha, all opaque, is dropped).
+
+    Every row uses the PNG "sub" filter (each byte minus the one a pixel to
+    its left), computed for the whole image at once by numpy, then zlib
+    level 3: the file is as small as Pillow's adaptive filtering makes it
+    (within 1 %) in half the time, which was a seventh of a picture's cost.
+    """
+    height, width = rgba.shape[:2]
+    row = np.ascontiguousarray(rgba[:, :, :3]).reshape(height, width * 3)
+    filtered = np.empty((height, width * 3 + 1), dtype=np.uint8)
+    filtered[:, 0] = 1  # filter type: sub
+    filtered[:, 1:4] = row[:, :3]
+    np.subtract(row[:, 3:], row[:, :-3], out=filtered[:, 4:])  # wraps modulo 256, as PNG wants
+    ppm = int(dpi / 0.0254 + 0.5)
+    return b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
+        _png_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+        _png_chunk(b"tEXt", b"Software\x00planmap"),
+        _png_chunk(b"IDAT", zlib.compress(filtered.tobytes(), 3)),
+        _png_chunk(b"IEND", b""),
+    ))
+
+
 def _save_png(fig: Figure, path: Path) -> None:
-    """Write the figure as an opaque RGB PNG (zlib level 3: half the time of 6, 4 % larger)."""
+    """Draw the figure with Agg and write it as an opaque RGB PNG (``_png_bytes``)."""
     canvas = fig.canvas
     share_text(canvas.get_renderer())
     canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(physical=True),
-                             canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-    info = PngInfo()
-    info.add_text("Software", "planmap")
-    with atomic_path(path) as tmp:
-        image.save(tmp, format="png", compress_level=3, dpi=(DPI, DPI), pnginfo=info)
+    write_bytes_atomic(path, _png_bytes(np.asarray(canvas.buffer_rgba()), DPI))
 
 
 def _save_svg(fig: Figure, path: Path) -> None:

@@ -352,3 +352,17 @@ def test_source_line_bitmap_is_what_the_text_draws(tmp_path):
         diff = np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int))
     assert diff.max() <= 2
     assert (diff.max(axis=2) > 0).sum() < 50  # rounding at a few edge pixels at most
+
+
+def test_png_writer_round_trips_every_pixel():
+    import io
+
+    import numpy as np
+
+    from maps.pictures import _png_bytes
+
+    rgba = np.random.default_rng(7).integers(0, 256, (41, 67, 4)).astype(np.uint8)
+    with Image.open(io.BytesIO(_png_bytes(rgba, 150))) as img:
+        assert img.mode == "RGB" and img.size == (67, 41)
+        assert round(img.info["dpi"][0]) == 150 and img.info["Software"] == "planmap"
+        assert (np.asarray(img) == rgba[:, :, :3]).all()
