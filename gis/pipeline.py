@@ -23,6 +23,7 @@ from typing import Any
 from tqdm import tqdm
 
 from gis import settings
+from gis._background import Background as _Background
 from gis._errors import DocumentError, PlanmapError
 from gis.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from gis.documents import Document
@@ -575,79 +576,6 @@ def _warm_reference() -> None:
         log.debug("reference warm-up failed: %s", exc)
 
 
-def _send_result(conn: Any, func: Any, args: tuple[Any, ...]) -> None:
-    """Run ``func(*args)`` in a forked child and send ``(ok, value or exception)`` back."""
-    try:
-        outcome: tuple[bool, Any] = (True, func(*args))
-    except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
-        outcome = (False, exc)
-    try:
-        conn.send(outcome)
-    except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
-        conn.send((False, PlanmapError(f"{outcome[1]!r} ({exc})")))
-    finally:
-        conn.close()
-
-
-class _Background:
-    """``func(*args)`` in a forked child process, its result collected later.
-
-    The child inherits everything built so far (no pickling of the layers);
-    only its result (a list of paths) or its exception comes back through a
-    pipe. Without ``fork`` (or with ``fork=False``) ``func`` runs here, at
-    once.
-
-    Parameters
-    ----------
-    func : callable
-        What to run.
-    *args
-        Its arguments.
-    fork : bool
-        Run in a child process when the platform can fork.
-    """
-
-    def __init__(self, func: Any, *args: Any, fork: bool = True) -> None:
-        import multiprocessing
-
-        self._process = None
-        self._outcome: tuple[bool, Any] | None = None
-        if not fork or "fork" not in multiprocessing.get_all_start_methods():
-            try:
-                self._outcome = (True, func(*args))
-            except Exception as exc:  # noqa: BLE001 - raised again by ``result``
-                self._outcome = (False, exc)
-            return
-        context = multiprocessing.get_context("fork")
-        self._conn, child_end = context.Pipe(duplex=False)
-        for handler in logging.getLogger().handlers:
-            handler.flush()
-        self._process = context.Process(
-            target=_send_result, args=(child_end, func, args), name="planmap-briefing"
-        )
-        self._process.start()
-        child_end.close()
-
-    def result(self) -> Any:
-        """Wait for ``func`` to end; return its value or raise its exception."""
-        if self._outcome is None and self._process is not None:
-            try:
-                self._outcome = self._conn.recv()
-            except EOFError:
-                self._outcome = (False, PlanmapError(
-                    "the briefing process ended without a result; run `planmap slides` "
-                    "to see its error"
-                ))
-            finally:
-                self._conn.close()
-                self._process.join()
-        assert self._outcome is not None
-        ok, value = self._outcome
-        if not ok:
-            raise value
-        return value
-
-
 def build(
     paths: Sequence[str | Path] | None = None,
     out: str | Path | None = None,
@@ -692,7 +620,7 @@ def build(
     PlanmapError
         When no document could be read, or an output cannot be written.
     """
-    from geocode import load_gazetteer, resolve_entities, write_unresolved_csv
+    from geocode import load_gazetteer, resolve_entities
 
     out = Path(out or settings.output_folder)
     report = BuildReport()
@@ -734,12 +662,58 @@ def build(
         log.info("merged %d entities into others by alias", len(merges))
     names = [name for name, _ in products.blocks]
     by_name = len(set(names)) == len(names)  # mentions know their document by name only
-    if by_name:
-        _write_mention_blocks(entities, mentions, products.blocks, out / "mentions.jsonl")
-    else:
-        _write_mentions(_sorted_mentions(entities), out / "mentions.jsonl")
+    # a large archive's mentions.jsonl is written by a forked process while this one goes on
+    jsonl = _Background(
+        _write_mentions_jsonl, entities, mentions, products.blocks if by_name else None,
+        out / "mentions.jsonl", fork=len(mentions) >= _BACKGROUND_MENTIONS, what="mentions.jsonl",
+    )
     del mentions
+    try:
+        _build_rest(
+            report, entities, merges, read, out, stages=stages, products=products,
+            by_name=by_name, offline=offline, cache=cache,
+        )
+    finally:
+        jsonl.result()
     report.outputs.append("mentions.jsonl")
+    report.outputs.append("build_report.json")
+    write_text_atomic(out / "build_report.json", report.to_json())
+    log.info("wrote %d outputs to %s", len(report.outputs), out)
+    return report
+
+
+#: from this many mentions on, ``mentions.jsonl`` is written in a forked process.
+_BACKGROUND_MENTIONS = 20_000
+
+
+def _write_mentions_jsonl(
+    entities: Sequence[Any],
+    extracted: Sequence[Any],
+    blocks: Sequence[tuple[str, Path | None]] | None,
+    path: Path,
+) -> Path:
+    """``mentions.jsonl``: from the documents' cached blocks when given, else encoded whole."""
+    if blocks is not None:
+        return _write_mention_blocks(entities, extracted, blocks, path)
+    return _write_mentions(_sorted_mentions(entities), path)
+
+
+def _build_rest(
+    report: BuildReport,
+    entities: list[Any],
+    merges: list[dict[str, Any]],
+    read: list[dict[str, Any]],
+    out: Path,
+    *,
+    stages: Sequence[str],
+    products: ExtractionProducts,
+    by_name: bool,
+    offline: bool,
+    cache: bool,
+) -> None:
+    """``build`` from the resolved entities on: unresolved.csv, counts, layers, map, briefing."""
+    from geocode import write_unresolved_csv
+
     n_mentions = sum(len(e.mentions) for e in entities)
     statuses = Counter(m.status for e in entities for m in e.mentions)
     located = [e for e in entities if e.geometry is not None]
@@ -779,11 +753,15 @@ def build(
 
             overlap = "layers" in stages or "map" in stages
             briefing = _Background(
-                functools.partial(make_briefing, cache=cache), project_layers, out, fork=overlap
+                functools.partial(make_briefing, cache=cache), project_layers, out,
+                fork=overlap, what="briefing",
             )
         try:
             if "layers" in stages:
-                written = save_layers(project_layers, out)
+                written = save_layers(
+                    project_layers, out,
+                    background=len(project_layers.timeline) >= _BACKGROUND_MENTIONS,
+                )
                 report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
             if "map" in stages:
                 from maps import map_from_layers, save_map
@@ -797,7 +775,3 @@ def build(
         if briefing is not None:
             report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
 
-    report.outputs.append("build_report.json")
-    write_text_atomic(out / "build_report.json", report.to_json())
-    log.info("wrote %d outputs to %s", len(report.outputs), out)
-    return report

@@ -488,7 +488,7 @@ def _write_gpkg(path: Path, layers: ProjectLayers) -> Path:
     return path
 
 
-def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
+def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -> list[Path]:
     """Write every export of ``layers`` into the folder ``out``.
 
     Parameters
@@ -497,6 +497,9 @@ def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
         The layers (``layers_from_entities``).
     out : Path
         Output folder (created when missing).
+    background : bool
+        Write the GeoPackage in a forked process while the GeoJSON and CSV
+        files are written here (for large layers; the files are the same).
 
     Returns
     -------
@@ -512,6 +515,34 @@ def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
         When the folder cannot be written or the GeoPackage writer fails.
     """
     out = Path(out)
+    if background:
+        from gis._background import Background
+
+        gpkg = Background(_write_gpkg_or_raise, out / GPKG_NAME, layers, what=GPKG_NAME)
+        try:
+            written = _save_files(layers, out)
+        finally:
+            path = gpkg.result()
+        written.append(path)
+    else:
+        written = _save_files(layers, out)
+        written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
+    log.info("export: %d features -> %d files in %s", len(layers.projects), len(written), out)
+    return written
+
+
+def _write_gpkg_or_raise(path: Path, layers: ProjectLayers) -> Path:
+    """``_write_gpkg``, its writer's errors as an ``ExportError`` naming the file."""
+    try:
+        return _write_gpkg(path, layers)
+    except (fiona.errors.FionaError, sqlite3.Error) as exc:
+        raise ExportError(
+            f"cannot write {str(path)!r}: {exc}; check the folder and disk space"
+        ) from exc
+
+
+def _save_files(layers: ProjectLayers, out: Path) -> list[Path]:
+    """The GeoJSON and CSV files of ``save_layers``, in its order."""
     p = layers.projects
     cols = list(PROJECT_COLUMNS)
     written = [
@@ -535,11 +566,4 @@ def save_layers(layers: ProjectLayers, out: Path) -> list[Path]:
         from layers.delivery import write_delivery_csv
 
         written.append(write_delivery_csv(layers.delivery, out / "delivery.csv"))
-    try:
-        written.append(_write_gpkg(out / GPKG_NAME, layers))
-    except (fiona.errors.FionaError, sqlite3.Error) as exc:
-        raise ExportError(
-            f"cannot write {str(out / GPKG_NAME)!r}: {exc}; check the folder and disk space"
-        ) from exc
-    log.info("export: %d features -> %d files in %s", len(p), len(written), out)
     return written
