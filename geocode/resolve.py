@@ -9,8 +9,11 @@ For each entity, in order:
    subdistrict or area (``程家桥街道250街坊`` → inside 程家桥街道);
 3. **parent** — a part of a located site, named right after it in the sentence
    (``同仁医院新建日间中心大楼`` → the 日间中心大楼 lies within 同仁医院);
-4. **area** — a named area in the heading of the section that mentions it
-   (a project listed under "西部临空地区" lies somewhere in that area);
+4. **area** — a named area that encloses it: a bare area word in its name (虹桥, 临空 …),
+   a functional zone its name starts with (``西部四公园`` → the 西部临空地区 zone: the
+   gazetteer's only in-district area row named ``西部…地区``), or a named area in the
+   heading of the section that mentions it (a project listed under "西部临空地区" lies
+   somewhere in that area);
 5. **online** (only when asked) — for entities still unresolved or only placed coarsely;
    an answer is used only when it is more precise and, for in-district entities, inside
    the district;
@@ -60,6 +63,9 @@ _ADDRESS = re.compile(
 #: canonical name of the district row of the gazetteer.
 DISTRICT_NAME = "长宁区"
 _BARE_AREAS = {"虹桥": "中部虹桥地区", "临空": "虹桥临空经济示范区", "新泾": "新泾镇", "古北": "古北地区"}
+#: words that open the name of a functional zone of the district (东部中山公园地区,
+#: 中部虹桥地区, 西部临空地区); a name that starts with one lies in that zone.
+_ZONE_WORD = re.compile(r"^(东部|中部|西部)")
 #: gazetteer types whose polygon encloses the places named inside them.
 _CONTAINER_TYPES = frozenset({"subdistrict", "area"})
 #: house-number interpolation: largest gap (m) between the bracketing addresses.
@@ -157,6 +163,27 @@ class _Resolver:
             pts.sort(key=lambda t: t[0])
         self.index = name_index(gaz)
         self.district = next((r for r in self.by_name.get(DISTRICT_NAME, []) if r.type == "area"), None)
+        self.zones = self._zones()
+
+    def _zones(self) -> dict[str, _Row]:
+        """The functional zones of the district by their opening word (``西部`` → 西部临空地区).
+
+        A zone is an in-district ``area`` row named ``<zone word>…地区``; a zone word that
+        opens two such rows names no single zone and is left out.
+        """
+        found: dict[str, list[_Row]] = {}
+        for row in self.rows.values():
+            m = _ZONE_WORD.match(row.name)
+            if m and row.type == "area" and row.in_changning and row.name.endswith("地区"):
+                found.setdefault(m[1], []).append(row)
+        zones = {}
+        for word, rows in found.items():
+            if len(rows) == 1:
+                zones[word] = rows[0]
+            else:
+                log.warning("zone word %s opens %d area rows (%s): not used", word, len(rows),
+                            ", ".join(r.name for r in rows))
+        return zones
 
     # -- lookups -------------------------------------------------------------------
     def lookup(self, name: str, type_: str | None = None, in_cn: bool | None = None) -> _Row | None:
@@ -319,6 +346,9 @@ class _Resolver:
                     row = self.lookup(area)
                     if row is not None:
                         return self.placement(row, "area", via_type="area" if row.type != "subdistrict" else None)
+        zone = self.by_zone_word(entity)
+        if zone is not None:
+            return zone
         found: list[_Row] = []
         for m in entity.mentions:
             for part in reversed([p.strip() for p in (m.section or "").split(">") if p.strip()]):
@@ -335,6 +365,26 @@ class _Resolver:
             return None  # sections disagree: do not guess
         row = found[0]
         return self.placement(row, "area", via_type="area" if row.type != "subdistrict" else None)
+
+    def by_zone_word(self, entity: Entity) -> _Placement | None:
+        """An in-district place whose name opens with a zone word lies in that zone.
+
+        ``西部四公园`` (the four parks of the west) → somewhere in 西部临空地区, precision
+        ``area``. Only in-district entities, only when the word is followed by more of a name
+        (a bare ``西部`` is no place), and only zones the gazetteer has (``_zones``).
+        """
+        if not entity.in_changning:
+            return None
+        for text in [entity.name, *entity.aliases]:
+            m = _ZONE_WORD.match(text)
+            if m is None or len(text) <= len(m[1]) + 1:
+                continue
+            row = self.zones.get(m[1])
+            if row is not None and row.name != entity.name:
+                place = self.placement(row, "area", via_type="area")
+                return _Placement(place.geometry, place.precision, place.precision_m, "area",
+                                  f"named after the {row.name} zone ({m[1]}…); {row.source}", row.id)
+        return None
 
     def resolve(self, entity: Entity, online: OnlineGeocoder | None) -> Entity:
         place: _Placement | None = None

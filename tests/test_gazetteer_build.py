@@ -138,6 +138,8 @@ def test_bundled_alias_merges(gaz):
     # the park and the zone are different rows
     assert ix["临空园区"].name == "虹桥临空经济园区"
     assert ix["临空地区"].name == "虹桥临空经济示范区"
+    # the west functional zone is a row of its own, not an alias of the 示范区 inside it
+    assert ix["西部临空地区"].name == "西部临空地区"
 
 
 def test_the_hub_is_not_the_business_district(gaz):
@@ -269,3 +271,37 @@ def test_an_area_bounded_by_roads_is_the_polygon_of_its_crossings(gaz):
     assert 1.2 < area_km2 < 1.8  # the plan gives about 1.48 km2
     got = resolve_entities([_mention("上海硅谷科创街区", "area")], district_fallback=False)[0]
     assert got.gazetteer_id == row.id
+
+
+def test_the_west_zone_row_is_the_zone_layers_west_zone(gaz):
+    """西部临空地区 is the union of the subdistricts layers/data/zone_mapping.csv puts in the west."""
+    mapping = pd.read_csv(REPO / "layers" / "data" / "zone_mapping.csv", dtype=str)
+    west = set(mapping.loc[mapping["zone"] == "west", "subdistrict"])
+    rows = gaz.set_index("name")
+    union = gpd.GeoSeries([rows.loc[n].geometry for n in sorted(west)], crs="EPSG:4326").union_all()
+    zone = rows.loc["西部临空地区"]
+    assert zone.type == "area" and zone.in_changning
+    assert zone.geometry.symmetric_difference(union).area < 1e-6 * union.area
+    # the 示范区 (新泾镇 + 程家桥街道) lies inside the zone
+    assert zone.geometry.buffer(1e-6).contains(rows.loc["虹桥临空经济示范区"].geometry)
+
+
+def test_schools_from_their_address_or_crossing(gaz):
+    rows = gaz.set_index("name")
+    school = rows.loc["西延安中学"]
+    assert school.source.startswith("derived: 清池路211号") and "清池路211号" in school.note and "http" in school.note
+    assert school.precision_m >= 250
+    north = rows.loc["北新泾第二小学"]
+    assert north.source == "derived: 天山西路 × 剑河路" and "北二小学" in north.aliases.split("|")
+    assert "inference" in north.note  # the short name's identification is said to be inferred
+    assert rows.loc["北新泾街道"].geometry.contains(north.geometry)
+
+
+def test_west_zone_word_and_school_short_names_resolve():
+    got = {e.name: e for e in resolve_entities([_mention("西部四公园", "park"), _mention("北二小学", "campus"),
+                                                _mention("西延安中学", "campus")], district_fallback=False)}
+    assert got["西部四公园"].geocoder == "area" and got["西部四公园"].precision == "area"
+    assert "西部临空地区" in got["西部四公园"].coord_source
+    assert got["北二小学"].precision == "approximate"
+    assert got["北二小学"].gazetteer_id == load_gazetteer().set_index("name").loc["北新泾第二小学"].id
+    assert got["西延安中学"].geocoder == "gazetteer" and got["西延安中学"].precision == "approximate"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point, box
 
@@ -134,6 +135,29 @@ def test_part_rule_sentences_disagree(gaz):
 def test_enclosing_area_from_section(gaz):
     e = one([mention("望春花地块", "plot", section="五、空间格局 > （三）东部片区")], gaz)
     assert (e.geocoder, e.gazetteer_id, e.precision) == ("area", "a1", "area")
+
+
+def _with(gaz, *rows):
+    extra = gpd.GeoDataFrame(list(rows), geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(pd.concat([gaz, extra], ignore_index=True), geometry="geometry", crs="EPSG:4326")
+
+
+def test_a_name_opening_with_a_zone_word_lies_in_that_zone(gaz):
+    g = _with(gaz, row("z1", "西部测试地区", "area", box(121.30, 31.15, 121.35, 31.30), 6000))
+    e = one([mention("西部四公园", "park")], g, district_fallback=False)
+    assert (e.geocoder, e.gazetteer_id, e.precision) == ("area", "z1", "area")
+    assert "西部测试地区" in e.coord_source
+    # an alias opening with the word counts too; a place outside the district does not
+    e = one([mention("某公园", "park", surface="西部某公园")], g, district_fallback=False)
+    assert e.gazetteer_id == "z1"
+    e = one([mention("西部新城", "area", in_cn=False)], g, district_fallback=False)
+    assert e.geometry is None
+    # no zone of that word, or two rows opening with it: no guess
+    e = one([mention("东部某公园", "park")], g, district_fallback=False)
+    assert e.geometry is None  # 东部片区 is no …地区 zone row
+    g2 = _with(g, row("z2", "西部另一地区", "area", box(121.30, 31.15, 121.33, 31.30), 6000))
+    e = one([mention("西部四公园", "park")], g2, district_fallback=False)
+    assert e.geometry is None
 
 
 def test_district_fallback_and_unresolved(gaz, tmp_path):
