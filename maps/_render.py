@@ -37,7 +37,7 @@ from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.textpath import TextToPath
 
 __all__ = ["SVG_BACKEND", "AggCanvas", "FigureCanvas", "SharedTextToPath", "share_text",
@@ -102,6 +102,35 @@ class SharedTextToPath(TextToPath):
 
 
 _SHARED = SharedTextToPath()
+_HEIGHTS: dict[tuple, tuple[float, float, float]] = {}
+
+
+def _font_height_metrics(prop: FontProperties, dpi: float) -> tuple[float, float, float]:
+    """Ascent, descent and line gap of a font at a size, as ``Text._get_layout`` works them out.
+
+    Matplotlib (3.9+) asks a renderer's ``_get_font_height_metrics`` first
+    and otherwise reads the font's OS/2 and head tables for every text it
+    lays out; the same arithmetic is done here once per font, size and dpi.
+    """
+    key = (_prop_key(prop), dpi)
+    found = _HEIGHTS.get(key)
+    if found is None:
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        found = (None, None, None)
+        for table_name, linegap_key, ascent_key, descent_key in (
+                ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                ("hhea", "lineGap", "ascent", "descent")):
+            table = font.get_sfnt_table(table_name)
+            if table is None:
+                continue
+            fontsize = prop.get_size_in_points()
+            units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+            scale = 1 / units_per_em * fontsize * dpi / 72
+            found = (table[ascent_key] * scale, -table[descent_key] * scale,
+                     table[linegap_key] * scale)
+            break
+        _HEIGHTS[key] = found
+    return found
 
 
 def text_cache() -> SharedTextToPath:
@@ -114,6 +143,13 @@ def share_text(renderer: RendererBase) -> RendererBase:
     if getattr(renderer, "_text2path", None) is not _SHARED:
         renderer._text2path = _SHARED
     return renderer
+
+
+class _SharedRendererSVG(RendererSVG):
+    """``RendererSVG`` (72 dpi) with the font heights kept (``_font_height_metrics``)."""
+
+    def _get_font_height_metrics(self, prop):
+        return _font_height_metrics(prop, 72)
 
 
 class FigureCanvas(FigureCanvasSVG):
@@ -133,7 +169,7 @@ class FigureCanvas(FigureCanvasSVG):
             self.figure.dpi = 72
             width, height = self.figure.get_size_inches()
             w, h = width * 72, height * 72
-            svg = share_text(RendererSVG(w, h, fh, image_dpi=dpi, metadata=metadata))
+            svg = share_text(_SharedRendererSVG(w, h, fh, image_dpi=dpi, metadata=metadata))
             renderer = MixedModeRenderer(self.figure, width, height, dpi, svg,
                                          bbox_inches_restore=bbox_inches_restore)
             self.figure.draw(renderer)
@@ -173,7 +209,10 @@ _AGG = _LayoutCache()
 
 
 class _SharedRendererAgg(RendererAgg):
-    """``RendererAgg`` whose plain, unrotated text comes from ``_AGG``."""
+    """``RendererAgg`` whose plain, unrotated text comes from ``_AGG``, font heights kept."""
+
+    def _get_font_height_metrics(self, prop):
+        return _font_height_metrics(prop, self.dpi)
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or not _FAST_AGG_TEXT or (
