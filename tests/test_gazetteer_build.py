@@ -305,3 +305,15 @@ def test_west_zone_word_and_school_short_names_resolve():
     assert got["北二小学"].precision == "approximate"
     assert got["北二小学"].gazetteer_id == load_gazetteer().set_index("name").loc["北新泾第二小学"].id
     assert got["西延安中学"].geocoder == "gazetteer" and got["西延安中学"].precision == "approximate"
+
+
+def test_the_former_sewage_plant_and_its_plot(gaz):
+    rows = gaz.set_index("name")
+    plant = rows.loc["天山污水处理厂"]
+    assert plant.source.startswith("derived: 天山路31号 extrapolated") and "天山路31号" in plant.note
+    assert plant.precision_m >= 500  # an extrapolated address and a plant site
+    assert "原天山污水厂" in plant.aliases.split("|")
+    plot = rows.loc["原天山污水厂地块"]
+    assert plot.type == "plot" and plot.geometry.equals(plant.geometry) and plot.precision_m >= plant.precision_m
+    got = resolve_entities([_mention("原天山污水厂地块", "plot")], district_fallback=False)[0]
+    assert got.gazetteer_id == plot.id and got.precision == "area"
