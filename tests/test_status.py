@@ -302,3 +302,16 @@ def test_striving_for_a_grade_is_not_building():
 def test_a_place_framing_a_role_is_only_named():
     s = "充分发挥长宁作为虹桥国际中央商务区重要承载区的优势。"
     assert status(s, "虹桥国际中央商务区", "plan") == ("mentioned", "")
+
+
+def test_connected_through_is_a_completion():
+    assert status("新泾港滨河步道长宁段全线贯通。", "新泾港滨河步道") == ("completed", "贯通")
+    assert status("推动新泾港滨河步道全线贯通。", "新泾港滨河步道", "plan")[0] == "planned"
+
+
+def test_removing_a_nuisance_from_a_river():
+    s = "有效消除午潮港、北夏家浜和周家浜3条黑臭河道。"
+    spans = [(s.index(n), s.index(n) + len(n)) for n in ("午潮港", "北夏家浜", "周家浜")]
+    for x, y in spans:
+        others = [sp for sp in spans if sp != (x, y)]
+        assert status_of(s, x, y, "review", others)[0] == "renovated"
