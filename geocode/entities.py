@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 
 from geocode.gazetteer import GazetteerName
 from geocode.model import Entity, Mention
@@ -11,6 +12,9 @@ from geocode.model import Entity, Mention
 __all__ = ["entities_from_mentions"]
 
 log = logging.getLogger(__name__)
+
+_DOC_ORDER = attrgetter("doc", "start", "end")
+_SURFACE = attrgetter("surface")
 
 
 def entities_from_mentions(mentions: Iterable[Mention], *,
@@ -37,9 +41,9 @@ def entities_from_mentions(mentions: Iterable[Mention], *,
         groups.setdefault(m.entity_id, []).append(m)
     entities = []
     for eid, ms in groups.items():
-        ms.sort(key=lambda m: (m.doc, m.start, m.end))
+        ms.sort(key=_DOC_ORDER)  # C-level keys: a large archive has a mention per 250 bytes
         first = ms[0]
-        surfaces = {m.surface.strip() for m in ms} - {first.name, ""}
+        surfaces = set(map(str.strip, map(_SURFACE, ms))) - {first.name, ""}
         row = index.get(first.name) if index is not None else None
         if row is not None and row.name == first.name:
             in_cn = row.in_changning

@@ -520,7 +520,12 @@ def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -
 
         gpkg = Background(_write_gpkg_or_raise, out / GPKG_NAME, layers, what=GPKG_NAME)
         try:
-            written = _save_files(layers, out)
+            timeline = Background(_write_timeline_csv, out, layers, what="timeline.csv")
+            try:
+                written = _save_files(layers, out, timeline=False)
+            finally:
+                timeline_path = timeline.result()
+            written.insert(written.index(out / "projects.csv") + 1, timeline_path)
         finally:
             path = gpkg.result()
         written.append(path)
@@ -541,8 +546,13 @@ def _write_gpkg_or_raise(path: Path, layers: ProjectLayers) -> Path:
         ) from exc
 
 
-def _save_files(layers: ProjectLayers, out: Path) -> list[Path]:
-    """The GeoJSON and CSV files of ``save_layers``, in its order."""
+def _write_timeline_csv(out: Path, layers: ProjectLayers) -> Path:
+    """``timeline.csv`` of ``layers`` in ``out``."""
+    return _write_csv(out / "timeline.csv", layers.timeline[list(TIMELINE_COLUMNS)])
+
+
+def _save_files(layers: ProjectLayers, out: Path, *, timeline: bool = True) -> list[Path]:
+    """The GeoJSON and CSV files of ``save_layers``, in its order (``timeline.csv`` optional)."""
     p = layers.projects
     cols = list(PROJECT_COLUMNS)
     written = [
@@ -561,7 +571,8 @@ def _save_files(layers: ProjectLayers, out: Path) -> list[Path]:
         mask = belt_sets.map(lambda keys, b=belt: b in keys).astype(bool)
         written.append(_write_geojson(out / f"projects_belt_{belt}.geojson", p[mask], "id", cols))
     written.append(write_bytes_atomic(out / "projects.csv", _projects_csv(p)))
-    written.append(_write_csv(out / "timeline.csv", layers.timeline[list(TIMELINE_COLUMNS)]))
+    if timeline:
+        written.append(_write_timeline_csv(out, layers))
     if layers.delivery is not None:
         from layers.delivery import write_delivery_csv
 

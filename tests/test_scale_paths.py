@@ -271,3 +271,18 @@ def test_warm_rebuild_is_byte_identical_to_a_cold_build(tmp_path, seed_paths, mo
     # feature ids are those of the cold build, in the same order
     ids = [f["id"] for f in json.loads((tmp_path / "warm" / "projects.geojson").read_text())["features"]]
     assert ids == [f["id"] for f in json.loads((tmp_path / "cold" / "projects.geojson").read_text())["features"]]
+
+
+def test_save_layers_in_background_writes_the_same_files(tmp_path):
+    from layers.build import layers_from_entities
+
+    layers = layers_from_entities(
+        sample_entities(), documents=[{"name": "plan.txt", "date": "2021-01-20", "kind": "plan"}]
+    )
+    here = save_layers(layers, tmp_path / "here")
+    forked = save_layers(layers, tmp_path / "forked", background=True)
+    assert [p.name for p in forked] == [p.name for p in here]
+    for a, b in zip(here, forked, strict=True):
+        if a.read_bytes() != b.read_bytes():
+            assert a.name == GPKG_NAME
+            assert _gpkg_dump(a) == _gpkg_dump(b)
