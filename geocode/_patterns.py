@@ -94,7 +94,7 @@ _NATIONAL_LEADS = ("国家", "全国", "中国人民银行")
 _NUMBERED_SCHOOL = re.compile(r"[^\d第一二三四五六七八九十][一二三四五六七八九十]")
 # a list closed by 等 and a word for organisations (…资财中心、研发中心等功能性机构):
 # its items are functions or offices, not sites
-_ORG_LIST_END = re.compile(r"等(?=[^，。；：、]{0,6}?(?:机构|部门|组织|单位|主体)(?![\w]*(?:用地|地块|旧址)))")
+_ORG_LIST_END = re.compile(r"等(?=[^，。；：、]{0,6}?(?:机构|部门|组织)(?!\w*(?:用地|地块|旧址)))")
 _DASHES = "-－—"
 # a district or county of another city (湖州市吴兴区, 宁波市海曙区): outside the district
 _CITY_BEFORE = "与和同及、，,：:（(“\"省"

@@ -572,3 +572,8 @@ def test_an_office_complex_named_after_a_brand():
     ms = by_name(doc_of("推进天山SOHO与周边楼宇的空中连廊建设。", mode="plan"))
     assert ms["天山SOHO"].type == "building"
     assert names(doc_of("鼓励发展SOHO办公。", mode="plan")) == []
+
+
+def test_sites_listed_as_honoured_units_stay_sites():
+    got = names(doc_of("天山西路菜场、仙霞路菜场等单位获评市级标准化菜场。"))
+    assert "仙霞路菜场" in got
