@@ -96,6 +96,9 @@ _NUMBERED_SCHOOL = re.compile(r"[^\d第一二三四五六七八九十][一二三
 # its items are functions or offices, not sites
 _ORG_LIST_END = re.compile(r"等(?=[^，。；：、]{0,6}?(?:机构|部门|组织)(?!\w*(?:用地|地块|旧址)))")
 _DASHES = "-－—"
+# a kind of site made a metaphor or a policy (打造临空总部新高地, 完善现代医院管理制度): the
+# name built on the head is no site; a known place before it stays one (打造虹桥新高地)
+_KIND_USE_AFTER = re.compile(r"新?高地|\w{0,2}制度")
 # a district or county of another city (湖州市吴兴区, 宁波市海曙区): outside the district
 _CITY_BEFORE = "与和同及、，,：:（(“\"省"
 _CITY_DISTRICT = re.compile(
@@ -463,7 +466,7 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 国家电子商务示范基地: a national designation, not a site
         if body.endswith(_PROGRAMME_ENDS) and not inner_known:
             continue  # 试点地区, 示范街区, 示范小区: a designation of a programme, not a place
-        if _non_site_after(text, e, lex, brk):
+        if _non_site_after(text, e, lex, brk) or _KIND_USE_AFTER.match(text, e):
             continue
         if not inner_known and _DESIGNATION_BEFORE.search(text, max(0, p - 4), p):
             continue  # a title given to a site or a kind of site, not a site's name

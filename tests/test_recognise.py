@@ -577,3 +577,14 @@ def test_an_office_complex_named_after_a_brand():
 def test_sites_listed_as_honoured_units_stay_sites():
     got = names(doc_of("天山西路菜场、仙霞路菜场等单位获评市级标准化菜场。"))
     assert "仙霞路菜场" in got
+
+
+def test_a_known_place_before_a_metaphor_stays_a_site():
+    assert "虹桥公园" in names(doc_of("把虹桥公园打造为市民休闲新高地。", mode="plan"))
+    got = names(doc_of("打造中山公园新高地。", mode="plan"))
+    assert "中山公园" in got
+
+
+def test_a_kind_of_site_in_a_policy_name():
+    assert names(doc_of("完善社区医院管理制度。", mode="plan")) == []
+    assert names(doc_of("健全智慧学校评价制度。", mode="plan")) == []
