@@ -538,7 +538,7 @@ def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
     osm_roads = osm_road_lines()
     # anchors that refer to other rows go last, rows anchored on curated rows after those
     cur["_late"] = cur["anchor"].str.startswith(("crossing:", "buffer:", "road:", "number:")).astype(int)
-    cur.loc[cur["anchor"].str.startswith("row:"), "_late"] = 2
+    cur.loc[cur["anchor"].str.startswith(("row:", "estimate-in:")), "_late"] = 2
     cur = cur.sort_values("_late", kind="stable")
     for r in cur.itertuples():
         anchor = r.anchor
@@ -573,6 +573,16 @@ def add_curated(rows: Rows, polys: dict, lm: gpd.GeoDataFrame) -> None:
             prec = max(float(base["precision_m"]), floor)
             src = base["source"] if base["source"] == "estimate" else f"derived: within {anchor[4:]} ({base['source']})"
             rows.add(r.name, r.type, geom, accuracy_m=prec, source=src, datum=base["source_datum"], **kw)
+            rows.rows[(r.name, r.type)]["precision_m"] = int(round(prec))
+        elif anchor.startswith("estimate-in:"):
+            # only knowledge says the place lies in that row (an address on a road the data
+            # lack, say): its whole geometry, an estimate with at least that row's precision
+            base = next((v for (n, _t), v in rows.rows.items() if n == anchor[12:]), None)
+            if base is None:
+                raise SystemExit(f"curated row {r.name!r}: no row {anchor[12:]!r} to place it in")
+            prec = max(float(base["precision_m"]), floor, 300.0)
+            rows.add(r.name, r.type, shapely.from_wkt(base["geometry"]), accuracy_m=prec, source="estimate",
+                     datum=base["source_datum"], **kw)
             rows.rows[(r.name, r.type)]["precision_m"] = int(round(prec))
         elif anchor == "lonlat":
             prec = max(300.0, float(r.precision_m))

@@ -317,3 +317,14 @@ def test_the_former_sewage_plant_and_its_plot(gaz):
     assert plot.type == "plot" and plot.geometry.equals(plant.geometry) and plot.precision_m >= plant.precision_m
     got = resolve_entities([_mention("原天山污水厂地块", "plot")], district_fallback=False)[0]
     assert got.gazetteer_id == plot.id and got.precision == "area"
+
+
+def test_an_address_on_a_road_we_lack_is_an_estimate_inside_its_area(gaz):
+    """estimate-in: the district CDC's road (临新路) is not in the data; knowledge puts it in the west zone."""
+    rows = gaz.set_index("name")
+    cdc, zone = rows.loc["长宁区疾病预防控制中心"], rows.loc["西部临空地区"]
+    assert cdc.source == "estimate" and cdc.geometry.equals(zone.geometry)
+    assert cdc.precision_m >= max(300, zone.precision_m)
+    assert "临新路268弄" in cdc.note and "http" in cdc.note and "estimate from knowledge" in cdc.note
+    got = resolve_entities([_mention("区疾控中心", "building")], district_fallback=False)[0]
+    assert got.gazetteer_id == cdc.id and got.precision == "area" and got.coord_source == "estimate"
