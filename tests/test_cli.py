@@ -167,3 +167,24 @@ def test_nothing_readable_is_exit_2_and_writes_nothing(tmp_path):
 
 def test_missing_path_is_exit_2(tmp_path):
     assert main(["-q", "build", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+
+
+def test_fiona_is_imported_without_boto3_and_boto3_stays_importable():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from gis.cli import _import_fiona_without_boto3\n"
+        "_import_fiona_without_boto3()\n"
+        "assert 'fiona' in sys.modules and 'boto3' not in sys.modules\n"
+        "import fiona.session\n"
+        "assert fiona.session.boto3 is None\n"
+        "try:\n"
+        "    import boto3\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    assert sys.modules['boto3'] is boto3\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
