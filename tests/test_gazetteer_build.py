@@ -328,3 +328,13 @@ def test_an_address_on_a_road_we_lack_is_an_estimate_inside_its_area(gaz):
     assert "临新路268弄" in cdc.note and "http" in cdc.note and "estimate from knowledge" in cdc.note
     got = resolve_entities([_mention("区疾控中心", "building")], district_fallback=False)[0]
     assert got.gazetteer_id == cdc.id and got.precision == "area" and got.coord_source == "estimate"
+
+
+def test_a_street_known_only_by_its_station(gaz):
+    """凯田路 (IM Shanghai's weekend pedestrian street) is reached from 虹桥路 station; the road is not in the data."""
+    rows = gaz.set_index("name")
+    road, station = rows.loc["凯田路"], rows.loc["虹桥路站"]
+    assert road.type == "road" and road.geometry.equals(station.geometry)
+    assert road.precision_m >= 500 and "shine.cn" in road.note
+    got = resolve_entities([_mention("凯田路分时步行街", "road")], district_fallback=False)[0]
+    assert got.gazetteer_id == road.id and got.precision == "road"
