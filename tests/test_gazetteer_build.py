@@ -338,3 +338,12 @@ def test_a_street_known_only_by_its_station(gaz):
     assert road.precision_m >= 500 and "shine.cn" in road.note
     got = resolve_entities([_mention("凯田路分时步行街", "road")], district_fallback=False)[0]
     assert got.gazetteer_id == road.id and got.precision == "road"
+
+
+def test_a_place_known_only_by_its_town_is_the_town(gaz):
+    """绿八乐颐生境花园: the only location fact is 新泾镇, so the row is that polygon (area precision)."""
+    rows = gaz.set_index("name")
+    garden, town = rows.loc["绿八乐颐生境花园"], rows.loc["新泾镇"]
+    assert garden.geometry.equals(town.geometry) and garden.precision_m >= town.precision_m
+    got = resolve_entities([_mention("绿八乐颐生境花园", "community")], district_fallback=False)[0]
+    assert got.gazetteer_id == garden.id and got.precision == "area"
