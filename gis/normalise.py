@@ -32,6 +32,10 @@ __all__ = [
 TERMINATORS = frozenset("。！？!?；;：:")
 #: Characters that may close a sentence after its terminator.
 CLOSERS = frozenset("”’」』）)】")
+#: A line that ends in one of these is cut inside a sentence (a list comma, a clause comma,
+#: an opening bracket or quote), however short it is: a page break in a PDF or a blank line
+#: in the middle of a list does not end the list.
+CONTINUERS = frozenset("、，,（(“‘「『【《")
 
 #: A heading or list marker at the start of a line: 一、 第三章 （一） (1) 1. ——
 HEADING_RE = re.compile(
@@ -215,6 +219,8 @@ def _continues(prev: str, nxt: str, width: float) -> bool:
         return False
     if HEADING_RE.match(nxt) or TOC_RE.search(prev) or _TOP_HEADING_RE.match(prev):
         return False
+    if prev[-1] in CONTINUERS:
+        return True
     # a short line that does not end a sentence is a title or heading, unless the
     # document is hard-wrapped at about this width
     return len(prev) >= 0.75 * width

@@ -47,6 +47,25 @@ def test_headings_and_short_titles_are_not_glued_to_the_next_line():
     assert paragraphs[2] == "（一）优化空间布局"
 
 
+def test_list_cut_by_a_page_break_after_a_list_comma_is_joined():
+    # a long paragraph line (so the wrap width is large), cut after 、 by a page break
+    text = (
+        "——完善配套设施。推动商业街区和公共空间提升，促进功能同步提升，形成新的样板，"
+        "逐步改善城区环境。加快新华路 211 弄、\n"
+        "\n"
+        "番禺路地块、法华镇路地块等项目建设。\n"
+        "二、保障措施\n"
+        "（一）加强组织领导，\n"
+        "\n"
+        "（二）完善工作机制\n"
+    )
+    paragraphs = normalise_text(text).text.split("\n")
+    assert paragraphs[0].endswith("加快新华路211弄、番禺路地块、法华镇路地块等项目建设。")
+    assert paragraphs[1] == "二、保障措施"
+    # a heading still starts its own line, even after a comma
+    assert paragraphs[2:] == ["（一）加强组织领导，", "（二）完善工作机制"]
+
+
 def test_document_maps_spans_back_to_lines():
     original = (
         "一、2022年工作回顾\n\n"
