@@ -35,35 +35,47 @@ def _described(pictures) -> list[tuple]:
              p.legend, p.note, p.source, p.credit, p.not_drawn) for p in pictures]
 
 
+def _west(**kwargs):
+    """The fixture layers with the western zone's projects only (fewer labels: quicker)."""
+    layers = briefing_layers(crowd=False, **kwargs)
+    layers.projects = layers.projects[layers.projects["zone"] == "west"]
+    return layers
+
+
 def test_warm_pictures_are_the_cold_ones_byte_for_byte(tmp_path, drawn):
     layers = briefing_layers(crowd=False, delivery=True)
     cold = render_pictures(layers, tmp_path / "cold", jobs=1)
     assert len(drawn) == len(cold)
     drawn.clear()
-    warm = render_pictures(layers, tmp_path / "warm", jobs=1)
+    warm = render_pictures(layers, tmp_path / "warm", jobs=2)
     assert drawn == []  # nothing drawn: every picture came from the cache
     assert _files(warm) == _files(cold)
     assert _described(warm) == _described(cold)
     # the cache lives in the cache folder, one entry (png, svg, json) per picture
-    entries = list((settings.cache_folder / "pictures").glob("*/*.json"))
+    entries = sorted((settings.cache_folder / "pictures").glob("*/*.json"))
     assert len(entries) == len(cold)
     assert json.loads(entries[0].read_text(encoding="utf-8")).keys() >= {"named", "numbers"}
+    # broken entries are drawn again (here by forked workers), the same bytes again
+    for entry in entries[:3]:
+        entry.write_text("{not json", encoding="utf-8")
+    drawn.clear()
+    again = render_pictures(layers, tmp_path / "again", jobs=2)
+    assert _files(again) == _files(cold)
+    assert _described(again) == _described(cold)
 
 
 def test_a_changed_project_redraws_only_its_sheets(tmp_path, drawn):
-    layers = briefing_layers(crowd=False)
-    render_pictures(layers, tmp_path / "first", jobs=1)
+    render_pictures(_west(), tmp_path / "first", jobs=1)
     drawn.clear()
-    changed = briefing_layers(crowd=False)
+    changed = _west()
     projects = changed.projects
     row = projects.index[projects["name"] == "新泾公园"][0]
-    assert projects.at[row, "zone"] == "west"
     projects.at[row, "status_latest"] = "completed"
     projects.at[row, "status_by_year"] = json.dumps({"2023": "completed"})
     second = render_pictures(changed, tmp_path / "second", jobs=1)
-    # the overview, its zone, its belts and the year of its status change; not the others
+    # the overview, its zone and the year of its status change; not the other zones
     assert "overview" in drawn and "zone_west" in drawn and "year_2023" in drawn
-    assert not {"zone_east", "zone_central", "year_2019", "year_2020"} & set(drawn)
+    assert not {"zone_east", "zone_central"} & set(drawn)
     assert len(drawn) < len(second)
     # and what was redrawn or reused is what a fresh draw gives
     fresh = render_pictures(changed, tmp_path / "fresh", jobs=1, cache=False)
@@ -72,32 +84,12 @@ def test_a_changed_project_redraws_only_its_sheets(tmp_path, drawn):
 
 
 def test_no_cache_neither_reads_nor_writes_the_cache(tmp_path, drawn):
-    layers = briefing_layers(crowd=False)
-    layers.projects = layers.projects[layers.projects["zone"] == "west"]
+    layers = _west()
     render_pictures(layers, tmp_path / "a", jobs=1, cache=False)
     assert not (settings.cache_folder / "pictures").exists()
     render_pictures(layers, tmp_path / "b", jobs=1)
+    stored = sorted((settings.cache_folder / "pictures").rglob("*"))
     drawn.clear()
     pictures = render_pictures(layers, tmp_path / "c", jobs=1, cache=False)
     assert [p.stem for p in pictures] == drawn
-
-
-def test_a_broken_entry_is_drawn_again(tmp_path, drawn):
-    layers = briefing_layers(crowd=False)
-    layers.projects = layers.projects[layers.projects["zone"] == "west"]
-    cold = render_pictures(layers, tmp_path / "a", jobs=1)
-    for entry in (settings.cache_folder / "pictures").glob("*/*.json"):
-        entry.write_text("{not json", encoding="utf-8")
-    drawn.clear()
-    again = render_pictures(layers, tmp_path / "b", jobs=1)
-    assert sorted(drawn) == sorted(p.stem for p in cold)
-    assert _files(again) == _files(cold)
-
-
-def test_forked_drawing_fills_the_same_cache(tmp_path):
-    layers = briefing_layers(crowd=False)
-    layers.projects = layers.projects[layers.projects["zone"] != "east"]
-    forked = render_pictures(layers, tmp_path / "forked", jobs=2)
-    serial = render_pictures(layers, tmp_path / "serial", jobs=1, cache=False)
-    warm = render_pictures(layers, tmp_path / "warm", jobs=2)
-    assert _files(forked) == _files(serial) == _files(warm)
+    assert sorted((settings.cache_folder / "pictures").rglob("*")) == stored
