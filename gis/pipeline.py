@@ -192,13 +192,34 @@ def _order_in_doc(m: Any) -> tuple[int, int, str]:
 def _result(record: dict[str, Any], rows: list[list[Any]] | None = None) -> dict[str, Any]:
     """An extraction result (also the cache entry): the document record and its mentions.
 
-    Mentions are rows of values in ``MENTION_FIELDS`` order (named once in
-    ``fields``): decoding rows is two to three times faster than decoding one
-    object per mention, which matters when a large archive comes from the cache.
+    Mentions are stored by column, in ``MENTION_FIELDS`` order (named once in
+    ``fields``); a column whose values repeat (``_SHARED_FIELDS``: the document
+    name, sentences, sections, names, statuses) is stored as its distinct
+    ``values`` and one integer ``code`` per mention. Decoding integers is much
+    faster than decoding the same sentence again for each of its mentions, and
+    equal values come back as one object.
+
+    Parameters
+    ----------
+    record : dict
+        The document record (``_doc_record``) or the reason it was skipped.
+    rows : list of list, optional
+        One row of values per mention, in ``MENTION_FIELDS`` order.
     """
     from geocode.model import MENTION_FIELDS
 
-    return {"record": record, "fields": list(MENTION_FIELDS), "rows": rows or [], "stated": []}
+    rows = rows or []
+    columns: dict[str, Any] = {}
+    for name, column in zip(MENTION_FIELDS, zip(*rows, strict=True) if rows else
+                            [()] * len(MENTION_FIELDS), strict=True):
+        if name in _SHARED_FIELDS:
+            index: dict[Any, int] = {}
+            codes = [index.setdefault(v, len(index)) for v in column]
+            columns[name] = {"values": list(index), "codes": codes}
+        else:
+            columns[name] = list(column)
+    return {"record": record, "fields": list(MENTION_FIELDS), "n": len(rows),
+            "columns": columns, "stated": []}
 
 
 @dataclass
@@ -340,8 +361,8 @@ def extract_documents(
 
 #: mention fields whose values repeat across mentions (one object each is kept).
 _SHARED_FIELDS = (
-    "doc", "surface", "name", "type", "mode", "status", "status_cue", "sentence", "section",
-    "entity_id",
+    "doc", "surface", "name", "type", "mode", "status", "status_cue", "sentence", "period",
+    "section", "entity_id",
 )
 
 
@@ -363,20 +384,25 @@ def _to_mentions(
     Raises
     ------
     KeyError
-        When the result names other fields than ``MENTION_FIELDS`` (a stale cache entry).
+        When the result names other fields than ``MENTION_FIELDS`` (a stale cache
+        entry) or its columns do not hold one value per mention (a broken one).
     """
     from geocode.model import MENTION_FIELDS, Mention
 
     if tuple(result["fields"]) != MENTION_FIELDS:
         raise KeyError(f"mention fields {result['fields']!r}, expected {MENTION_FIELDS!r}")
-    columns = [MENTION_FIELDS.index(n) for n in _SHARED_FIELDS]
+    n = int(result["n"])
     sd = shared.setdefault
-    found = []
-    for row in result["rows"]:
-        for i in columns:
-            v = row[i]
-            row[i] = sd(v, v)
-        found.append(Mention(*row))
+    columns: list[Any] = []
+    for name in MENTION_FIELDS:
+        column = result["columns"][name]
+        if name in _SHARED_FIELDS:
+            values = [sd(v, v) for v in column["values"]]
+            column = list(map(values.__getitem__, column["codes"]))
+        if len(column) != n:
+            raise KeyError(f"column {name!r} has {len(column)} values for {n} mentions")
+        columns.append(column)
+    found = list(map(Mention, *columns)) if n else []
     entries = result["stated"]
     if stated is not None:
         for i, zone, belts in entries:
