@@ -133,13 +133,17 @@ def _table(slide: Slide, header: Sequence[str], rows: Sequence[Sequence[str]], *
     total = sum(widths)
     for i, rel in enumerate(widths):
         table.columns[i].width = Emu(int(w * rel / total))
-    for r, values in enumerate([header, *rows]):
-        table._tbl.tr_lst[r].h = row_h  # set directly: rows[r].height re-sums the frame each time
-        for c, value in enumerate(values):
-            cell = table.cell(r, c)
-            cell.margin_top = cell.margin_bottom = Inches(0.03)
-            color = RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else _DARK
-            _write(cell.text_frame, str(value), size=size, bold=r == 0, color=color, family=family)
+    margin = str(int(Inches(0.03)))
+    for r, (tr, values) in enumerate(zip(table._tbl.tr_lst, [header, *rows], strict=True)):
+        tr.h = row_h  # set directly: rows[r].height re-sums the frame each time
+        color = RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else _DARK
+        for tc, value in zip(tr.tc_lst, values, strict=False):
+            # the XML cell.margin_top/bottom and text_frame write, on the new cell directly
+            tcPr = tc.get_or_add_tcPr()
+            tcPr.set("marT", margin)
+            tcPr.set("marB", margin)
+            _append_run(tc.txBody.find(_A_P), str(value), size=size, bold=r == 0, color=color,
+                        family=family)
     return table
 
 
