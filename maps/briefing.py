@@ -12,9 +12,11 @@ renders it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
 import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -495,6 +497,42 @@ def _delivery_slides(prs: PresentationType, layers: ProjectLayers,
                 more="完整名单见 delivery.csv", continuations=0)
 
 
+#: Parts already compressed (the pictures): stored in the .pptx rather than deflated again.
+_STORED_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+@contextlib.contextmanager
+def _media_stored():
+    """While saving a deck, store its pictures in the zip instead of deflating them.
+
+    python-pptx deflates every part; a PNG does not shrink (it is deflated
+    already), and deflating the maps again was a third of the deck's time.
+    Done by wrapping python-pptx's zip writer for the duration of the save;
+    with a python-pptx whose writer looks different, nothing changes.
+    """
+    try:
+        from pptx.opc.serialized import _ZipPkgWriter
+    except ImportError:
+        yield
+        return
+    original = getattr(_ZipPkgWriter, "write", None)
+    if original is None or "_zipf" not in vars(_ZipPkgWriter):
+        yield
+        return
+
+    def write(self, pack_uri, blob) -> None:
+        if str(pack_uri).lower().endswith(_STORED_SUFFIXES):
+            self._zipf.writestr(pack_uri.membername, blob, compress_type=zipfile.ZIP_STORED)
+        else:
+            original(self, pack_uri, blob)
+
+    _ZipPkgWriter.write = write
+    try:
+        yield
+    finally:
+        _ZipPkgWriter.write = original
+
+
 def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path: Path) -> Path:
     """Write the briefing deck for pictures already drawn by ``render_pictures``.
 
@@ -548,7 +586,7 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
     delivery_pictures = by_kind.get("delivery", [])
     _delivery_slides(prs, layers, delivery_pictures[0] if delivery_pictures else None, family)
 
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, _media_stored():
         prs.save(str(tmp))
     log.info("briefing: wrote %d slides to %s (CJK font %s, PowerPoint fallback %s)",
              len(prs.slides), path, family, PPTX_EA_FALLBACK)
