@@ -12,8 +12,20 @@ listed in a key beside the map.
 
 Speed: every geometry is turned into a matplotlib ``Path`` once (the bundled
 reference layers once per process), and each style group is one collection
-(one per base layer, one per kind of project symbol with per-feature colours),
-so a picture has a few dozen artists whatever the number of projects.
+(one per base layer, one per kind of project symbol; strokes and hatches one
+path per colour), so a picture has a few dozen artists whatever the number of
+projects. One figure and its two axes serve every sheet; text measures,
+layouts, glyph bitmaps and outlines are kept for the process
+(``maps._render``); a map base shared by several sheets is drawn once and its
+pixels put back (``_BaseRegion``); the PNG is written by a small numpy + zlib
+writer. Sheets are drawn in forked workers after the first is drawn here.
+
+Cache: with ``cache=True`` (the default) a sheet whose inputs are unchanged
+(its projects, legend and titles, the base layers, the drawing code, the
+font and the matplotlib settings; ``_sheet_key`` and ``_fingerprint``) is
+copied byte for byte from ``settings.cache_folder / "pictures"``
+(``maps._picture_cache``) instead of drawn. A sheet never depends on the one
+drawn before it, so a copied picture is the picture a fresh draw would give.
 """
 
 from __future__ import annotations
