@@ -1,7 +1,5 @@
 """``python -m gis`` runs the planmap command line."""
 
-import sys
+from gis.cli import run_and_exit
 
-from gis.cli import main
-
-sys.exit(main())
+run_and_exit()

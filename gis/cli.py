@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from gis import __version__, settings
 from gis._errors import PlanmapError
@@ -120,8 +122,16 @@ def _import_fiona_without_boto3() -> None:
             del sys.modules["boto3"]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``planmap``; returns the exit code."""
+def main(argv: Sequence[str] | None = None, *, keep_alive: list | None = None) -> int:
+    """Run ``planmap``; returns the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments; ``None`` reads ``sys.argv``.
+    keep_alive : list, optional
+        Passed to ``build`` (``run_and_exit`` uses it).
+    """
     args = make_parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
     _import_fiona_without_boto3()
@@ -137,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             gazetteer=args.gazetteer,
             jobs=max(1, args.jobs),
             cache=not args.no_cache,
+            keep_alive=keep_alive,
         )
     except PlanmapError as exc:
         log.error("%s", exc)
@@ -157,5 +168,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_SKIPPED if report.skipped else EXIT_OK
 
 
+def run_and_exit(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run ``planmap`` and end the process without freeing the build's objects.
+
+    Every output is whole on disk (written atomically, synced) before
+    ``main`` returns; the logs and the standard streams are flushed here. The
+    build's mentions, entities and layers are then left to the operating
+    system: freeing a large archive's objects one by one takes most of a
+    second.
+    """
+    kept: list = []
+    code = main(argv, keep_alive=kept)
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run_and_exit()

@@ -612,6 +612,7 @@ def build(
     gazetteer: str | Path | None = None,
     jobs: int = 1,
     cache: bool = True,
+    keep_alive: list[Any] | None = None,
 ) -> BuildReport:
     """Run the pipeline on documents and write the outputs.
 
@@ -635,6 +636,12 @@ def build(
     cache : bool
         Reuse the extraction of unchanged documents and the briefing pictures
         of unchanged sheets (``settings.cache_folder``).
+    keep_alive : list, optional
+        The build appends its large intermediate objects (entities, mentions,
+        layers) here instead of letting them be freed when it returns: the
+        command line ends the process right after, and freeing a large
+        archive's objects one by one takes longer than the operating system
+        needs to drop the whole process.
 
     Returns
     -------
@@ -697,10 +704,12 @@ def build(
     try:
         _build_rest(
             report, entities, merges, read, out, stages=stages, products=products,
-            by_name=by_name, offline=offline, cache=cache,
+            by_name=by_name, offline=offline, cache=cache, keep_alive=keep_alive,
         )
     finally:
         jsonl.result()
+    if keep_alive is not None:
+        keep_alive.append((entities, products, gazetteer_gdf))
     report.outputs.append("mentions.jsonl")
     report.outputs.append("build_report.json")
     write_text_atomic(out / "build_report.json", report.to_json())
@@ -736,6 +745,7 @@ def _build_rest(
     by_name: bool,
     offline: bool,
     cache: bool,
+    keep_alive: list[Any] | None = None,
 ) -> None:
     """``build`` from the resolved entities on: unresolved.csv, counts, layers, map, briefing."""
     from geocode import write_unresolved_csv
@@ -768,6 +778,8 @@ def _build_rest(
             entities, documents=documents, stated=products.stated if by_name else None
         )
         project_layers.delivery = _delivery(entities, project_layers)
+        if keep_alive is not None:
+            keep_alive.append(project_layers)
         from layers.delivery import delivery_summary
 
         report.counts["delivery"] = delivery_summary(project_layers.delivery)

@@ -188,3 +188,27 @@ def test_fiona_is_imported_without_boto3_and_boto3_stays_importable():
         "    assert sys.modules['boto3'] is boto3\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_module_run_exits_with_outputs_whole_and_streams_flushed(tmp_path):
+    """``python -m gis`` ends without freeing the build: outputs, summary and exit code intact."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import SEEDS
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\x00\x01 not a document")
+    out = tmp_path / "out"
+    env = dict(os.environ, PLANMAP_CACHE=str(tmp_path / "cache"))
+    result = subprocess.run(
+        [sys.executable, "-m", "gis", "layers", str(SEEDS), str(bad), "--out", str(out)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "-- total" in result.stdout  # the delivery summary reached the pipe
+    assert "skipped" in result.stderr
+    report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
+    assert len(report["documents"]) == 6
+    assert all((out / name).exists() for name in report["outputs"])
