@@ -660,9 +660,11 @@ def build(
     files = collect_paths(paths or [settings.seeds_folder])
     log.info("found %d document files", len(files))
     warm_up = None
-    if any(s in stages for s in ("layers", "map", "slides")):
+    if jobs == 1 and any(s in stages for s in ("layers", "map", "slides")):
         # the district's zones, belts and base layers do not depend on the documents:
-        # read and buffered (GEOS and GDAL release the GIL) while the documents are read
+        # read and buffered (GEOS and GDAL release the GIL) while the documents are read.
+        # Not with extraction workers: a process forked while this thread is importing a
+        # module would wait forever for that module's import lock.
         warm_up = threading.Thread(target=_warm_reference, name="planmap-reference", daemon=True)
         warm_up.start()
     products = ExtractionProducts()
