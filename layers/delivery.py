@@ -571,6 +571,19 @@ class _UnionFind:
 _QUALIFIERS_RE = re.compile(r"^(?:轨道交通|轨交|地铁)?\d+号线|[（(]暂定名[)）]$")
 
 
+_LOCATOR_RE = re.compile(r"^(.{2,}?[路街])(\d+(?:号|弄)(?:地块)?)(.{2,})$")
+
+
+def _without_locator(name: str) -> str | None:
+    """``name`` without a house or plot number after its road, when it has one.
+
+    ``清池路108号地块养老院`` → ``清池路养老院``; ``天山路680弄`` (nothing after the
+    number) and names without a road give ``None``.
+    """
+    m = _LOCATOR_RE.match(name.strip())
+    return m.group(1) + m.group(3) if m else None
+
+
 def _core_name(name: str) -> str:
     """Name without a leading metro-line qualifier or a trailing ``（暂定名）``."""
     core = _QUALIFIERS_RE.sub("", name.strip())
@@ -597,6 +610,9 @@ def merge_alias_entities(
     4. they have the same type and the same name once a leading metro-line
        qualifier (``15号线``, ``轨交15号线``) and a trailing ``（暂定名）`` are
        removed: ``15号线娄山关路站换乘通道`` (2023) is ``娄山关路站换乘通道`` (2022).
+    5. they have the same type and one name is the other with a house or plot
+       number after the road: ``清池路108号地块养老院`` (a plan) is
+       ``清池路养老院`` (a later report).
 
     The merged entity keeps the name of the gazetteer row when the group's names
     map to one (else the name of the member with the most mentions), the type,
@@ -658,6 +674,14 @@ def merge_alias_entities(
         j = by_core.setdefault(core, i)
         if j != i and uf.find(i) != uf.find(j):
             reasons[(j, i)] = f"{ents[j].name!r} and {e.name!r} differ only by a qualifier"
+            uf.union(j, i)
+
+    by_name_type = {(e.name, e.type): i for i, e in enumerate(ents)}
+    for i, e in enumerate(ents):
+        short = _without_locator(e.name)
+        j = by_name_type.get((short, e.type)) if short else None
+        if j is not None and uf.find(i) != uf.find(j):
+            reasons[(j, i)] = f"{e.name!r} is {ents[j].name!r} with its house or plot number"
             uf.union(j, i)
 
     groups: dict[int, list[int]] = {}

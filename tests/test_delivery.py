@@ -469,6 +469,30 @@ def test_merge_by_metro_line_qualifier_same_name_and_surface_rules():
     assert [m.year for m in transit.mentions] == [2020, 2021]
 
 
+def test_merge_by_house_or_plot_number_after_the_road():
+    empty = gpd.GeoDataFrame({"id": [], "name": [], "aliases": [], "type": [], "in_changning": []},
+                             geometry=[], crs="EPSG:4326")
+    plan = _entity("松风路26号地块敬老院", [_mention("松风路26号地块敬老院", "p2021.txt", 2021, "plan",
+                                                  "planned", "新建松风路26号地块敬老院项目。")])
+    later = _entity("松风路敬老院", [_mention("松风路敬老院", "r2023.txt", 2022, "review", "started",
+                                            "松风路敬老院开工建设。")])
+    # the same road and head under another type, and a lane with nothing after its number
+    school = _entity("松风路学校", [_mention("松风路学校", "r2023.txt", 2022, "review", "started",
+                                          "松风路学校开工。")], type_="building")
+    lane = _entity("松风路88弄", [_mention("松风路88弄", "r2023.txt", 2022, "review", "completed",
+                                        "完成松风路88弄改造。", type_="community")], type_="community")
+    road = _entity("松风路", [_mention("松风路", "r2023.txt", 2022, "review", "completed",
+                                      "整治松风路。", type_="road")], type_="road")
+    merged, merges = merge_alias_entities([plan, later, school, lane, road], empty)
+    # one mention each: the shorter name wins the tie
+    assert {e.name for e in merged} == {"松风路敬老院", "松风路学校", "松风路88弄", "松风路"}
+    assert len(merges) == 1
+    home = next(e for e in merged if "敬老院" in e.name)
+    assert {"松风路26号地块敬老院", "松风路敬老院"} <= {home.name, *home.aliases}
+    assert [m.year for m in home.mentions] == [2021, 2022]
+    assert "house or plot number" in merges[0]["reason"]
+
+
 def test_an_archive_without_promises_gives_empty_outputs(tmp_path):
     d = delivery_from_timeline(pd.DataFrame(columns=list(TIMELINE_COLUMNS)), DOCS)
     assert d.empty and list(d.columns) == list(DELIVERY_COLUMNS)
