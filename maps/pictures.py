@@ -78,7 +78,7 @@ from maps._cartography import (
     status_years,
 )
 from maps._picture_cache import PictureCache, digest
-from maps._render import SVG_BACKEND, AggCanvas, share_text
+from maps._render import SVG_BACKEND, AggCanvas, share_text, text_halos
 from maps.fonts import cjk_family, cjk_font_face, safe_text
 
 __all__ = ["MAP_BOX", "LegendEntry", "Picture", "pictures_from_layers", "render_pictures",
@@ -1149,7 +1149,8 @@ def _save_png(fig: Figure, path: Path) -> None:
     for artist in hidden:
         artist.set_visible(False)
     try:
-        canvas.draw()
+        with text_halos(fig):
+            canvas.draw()
     finally:
         for artist in hidden:
             artist.set_visible(True)
@@ -1160,14 +1161,14 @@ def _save_png(fig: Figure, path: Path) -> None:
 
 def _save_svg(fig: Figure, path: Path) -> None:
     """Write the figure as SVG, text measured with the shared text cache (``maps._render``)."""
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, text_halos(fig):
         fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"},
                     backend=SVG_BACKEND)
 
 
 def _rc(family: str) -> dict:
     # SVG text stays text (searchable, editable, a fifth of the time of glyph outlines);
-    # labels with a white halo are outlines anyway (path effects draw text as a path)
+    # labels with a white halo too (maps._render.text_halos)
     return {"font.family": [family], "svg.fonttype": "none", "axes.unicode_minus": False,
             "hatch.linewidth": 0.8, "svg.hashsalt": "planmap"}
 
