@@ -54,6 +54,7 @@ _ROAD_NOT_SUFFIX_AFTER = frozenset("径线网演费")  # 路径, 路线, 路网:
 _DIGITS = frozenset("0123456789")
 _NOT_RIVER_BEFORE = frozenset("滨沿跨护运界入")
 _PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标", "精品")
+_THEME_ENDS = ("主题", "题材")
 _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
 # words right before a name built on a head that make it a title or a kind, not a
 # site: 获评全国科普示范区, 成为首家智慧菜场, 全区新优质学校, 第二批市级旅游休闲街区
@@ -77,6 +78,8 @@ _COUNTED_SLOGAN = re.compile(r"[一二两三四五六七八九十][^一二两三
 # a verb of going into a place ends the name run right before the head (进园区)
 _ENTER_VERBS = ("进",)
 _ADJECTIVES = frozenset("老新旧大小总原")
+# kinds of place a facility sharing a bare head is named after (中山公园、娄山关路站点)
+_NAMES_FACILITIES = frozenset({"road", "park", "green", "area", "subdistrict", "river", "transit"})
 _BUILDING_AFTER = re.compile(r"(?:大楼|办公楼|大院|旧址|门前|周边)")
 _ONLINE_RE = re.compile("APP|App|app|小程序|公众号|网站|网页|线上")
 # 等 closing a list of sites: 等25个更新项目, 等产业类项目, 等直播基地
@@ -466,6 +469,8 @@ def scan_sentence(text: str) -> list[Span]:
             continue  # 国家电子商务示范基地: a national designation, not a site
         if body.endswith(_PROGRAMME_ENDS) and not inner_known:
             continue  # 试点地区, 示范街区, 示范小区: a designation of a programme, not a place
+        if body.endswith(_THEME_ENDS) and not inner_known:
+            continue  # 音乐主题公园, 科技主题街区: a kind of place by its theme, not a name
         if _non_site_after(text, e, lex, brk) or _KIND_USE_AFTER.match(text, e):
             continue
         if not inner_known and _DESIGNATION_BEFORE.search(text, max(0, p - 4), p):
@@ -894,9 +899,11 @@ def _spread_lists(
         tail = text[first.end : sp.end]
         bare_head = first.end == sp.head_start and sp.suffix.list_tail  # 江苏路、虹桥路站点
         for item in _chain_before(text, sp.start, pool, brk):
-            if not bare_head and item.type != first.type \
-                    and not (item.kind == "pair" and first.type == "road"):
-                break
+            crosses = bare_head and (sp.type == "plot" or (
+                item.kind != "suffix" and item.type in _NAMES_FACILITIES))
+            if item.type != first.type and not (item.kind == "pair" and first.type == "road") \
+                    and not crosses:
+                break  # 苏州河慢行系统、上生新所、中环桥下空间: other kinds of site end the list
             out.append(_spread(item, tail, sp, text, lex))
             used.update(id(x) for x in [item, *item.parts])
 

@@ -40,6 +40,21 @@ _NOUN_AFTER = re.compile(r"等?(?:重大|重要|历史性|新)?(?:机遇|契机)
 # what is built at a place named as a location (在X等区域，推进…预警系统建设): a system
 # or facility, not the place itself
 _LOCATED_WORKS = re.compile(r"系统|平台|网络|设备|设施|装置|监控|探头")
+# a place named as a bound of a stretch or an area (西起定西路, 北邻紫云西路, 东至X): only named
+_BOUND_BEFORE = re.compile(r"[东南西北](?:起|至|到|邻|临)$")
+# roads closing an area (范围为A、B、C围合而成的区域): the bounds of the area, only named
+_ENCLOSED_AFTER = re.compile(r"(?:所|共同)?围合")
+# cues that take a place after them as where something settles (落地X广场, 入驻X园区):
+# the place is in use, ongoing
+_SETTLE_CUES = frozenset({"落地", "落户", "入驻"})
+# future words right before a completion or opening cue (将全面建成, 预计2024年竣工, 待其建成后)
+_FUTURE_BEFORE = re.compile(r"(?:将|预计|计划|拟|力争|争取|即将|有望|待)[^，,；;。]{0,8}$")
+# a clause opening with an adverb of time or manner has the subject of the clause before it
+_PREDICATE_START = re.compile(r"(?:已|将|正式|预计|计划|目前已|现已|于\d)")
+_DONE_CLASSES = frozenset({"completed", "opened", "new"})
+# 新建 qualifying a project noun (115街坊新建商务办公项目, …等新建项目): a new-build project, not
+# a completed one
+_PROJECT_AFTER = re.compile(r"[^，,；;。、]{0,6}?(?:项目|工程)")
 _OPEN_BRACKETS = "（("
 _CLOSE_BRACKETS = "）)"
 
@@ -262,6 +277,8 @@ def status_of(
         return "mentioned", ""  # 牛桥浜路（安西路-番禺路）: the bounds of the road
     if text[max(lo, start - 2) : start] == "作为":
         return "mentioned", ""  # 长宁作为X唯一中心城区: X frames a role, it is not worked on
+    if _BOUND_BEFORE.search(text, max(lo, start - 2), start) or _encloses(text, end, hi, others):
+        return "mentioned", ""  # 西起定西路, A、B、C围合而成的区域: the bounds of a place
     cues = _sentence_cues(text)
     if hi < len(text) and text[hi] in "，," and _is_location(text, lo, start, others) \
             and not any(lo <= s and e <= hi for s, e, _cue in cues):
@@ -270,6 +287,10 @@ def status_of(
         hi = clause_around(text, nxt, nxt)[1]
         if _LOCATED_WORKS.search(text, nxt, hi):
             return "mentioned", ""  # a system is built there, not the place
+    if hi < len(text) and text[hi] in "，," and _subject_of_next(text, end, hi) \
+            and not any(lo <= s and e <= hi for s, e, _cue in cues):
+        # 位于X路的Y公园，已于日前正式开门迎客: the next clause says what became of Y
+        hi = clause_around(text, hi + 1, hi + 1)[1]
     clause = text[lo:hi]
     in_title = _in_titles(text, lo, hi) if "《" in clause or "》" in clause else bytes(hi - lo)
     hits: list[_Hit] = []
@@ -292,6 +313,10 @@ def status_of(
     hits = [h for h in hits if h[2].status != "figure" and not _NOUN_AFTER.match(text, h[1])]
     # a cue closing a list item before the mention is that item's (A开工建设、B竣工)
     hits = [h for h in hits if not (h[1] <= start and text[h[1] : h[1] + 1] == "、")]
+    settled = [h for h in hits if _settles_at(text, h, start)]
+    if settled:  # 入驻X产业园, 落地X中心: the site hosts what settles there, it is in use
+        return "ongoing", settled[-1][2].text
+    hits = [h for h in hits if not _qualifies_next(text, h, end, others)]
     if not hits:
         return "mentioned", ""
 
@@ -371,4 +396,52 @@ def status_of(
         # works going on (推进), or said to be sped up even in a plan (加大…推进力度)
         if ongoing and (mode != "plan" or any(h[2].status == "under_construction" for h in ongoing)):
             return "under_construction", f"{min(ongoing, key=distance)[2].text}…{cue}"
+    if cls == "new" and _PROJECT_AFTER.match(text, best[1]):
+        cls = "plan_or_build"  # 新建商务办公项目: a new-build project, by the mode
+    elif cls in _DONE_CLASSES and best[2].strength == 3 \
+            and _FUTURE_BEFORE.search(text, lo, best[0]):
+        # 将全面建成, 预计2024年竣工: a target, planned; in a review the works go on
+        return ("under_construction" if mode == "review" else "planned"), cue
     return _resolve(cls, mode, clause), cue
+
+
+def _subject_of_next(text: str, end: int, hi: int) -> bool:
+    """True when the mention ends its clause and the next clause has no subject.
+
+    ``…的临空音乐公园，已于日前开门迎客``, ``X，将于年底竣工``: the next clause opens with an
+    adverb and says what became of the mention.
+    """
+    if text[end:hi].strip(_CLOSE_BRACKETS + "”\"") != "":
+        return False
+    return _PREDICATE_START.match(text, hi + 1) is not None
+
+
+def _encloses(text: str, end: int, hi: int, others: Sequence[tuple[int, int]]) -> bool:
+    """True when the mention, or the list it starts, is followed by 围合 (the bounds of an area)."""
+    starts = {o_start: o_end for o_start, o_end in others}
+    pos = end
+    while pos < hi:
+        if text[pos] in _LIST_GLUE:
+            pos += 1
+        elif pos in starts and starts[pos] > pos:
+            pos = starts[pos]
+        else:
+            break
+    return _ENCLOSED_AFTER.match(text, pos) is not None
+
+
+def _settles_at(text: str, h: _Hit, start: int) -> bool:
+    """True when a cue of settling (落地, 入驻) has the mention right after it as its place."""
+    if h[2].text not in _SETTLE_CUES or h[1] > start:
+        return False
+    gap = text[h[1] : start]
+    return gap in ("", "于", "在")
+
+
+def _qualifies_next(text: str, h: _Hit, end: int, others: Sequence[tuple[int, int]]) -> bool:
+    """True when a cue after the mention qualifies the next list item (A和在建的B)."""
+    if h[0] < end or text[h[1] : h[1] + 1] != "的":
+        return False
+    if text[end : h[0]].strip(_LIST_GLUE) != "" or h[0] == end:
+        return False
+    return any(h[1] < o_start <= h[1] + 4 for o_start, _o_end in others)

@@ -588,3 +588,68 @@ def test_a_known_place_before_a_metaphor_stays_a_site():
 def test_a_kind_of_site_in_a_policy_name():
     assert names(doc_of("完善社区医院管理制度。", mode="plan")) == []
     assert names(doc_of("健全智慧学校评价制度。", mode="plan")) == []
+
+
+# --- unseen-text round (H8): verbs before names, kinds of buildings, list heads ------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("新项目包含华联商务中心和一座酒店。", ["华联商务中心"]),
+        ("地块北邻哈密路，南邻虹许路。", ["哈密路", "虹许路"]),
+        ("街区内分布着剑河路菜场和多处小游园。", ["剑河路菜场"]),
+        ("各街道涌现出天山社区睦邻中心等一批样板。", ["天山社区睦邻中心"]),
+        ("目前天山路菜场改造已完成一期。", ["天山路菜场"]),
+        ("公园内设有临空文化广场。", ["临空文化广场"]),
+    ],
+)
+def test_a_verb_or_adverb_before_a_name_is_not_part_of_it(sentence, expected):
+    assert names(doc_of(sentence)) == expected
+
+
+def test_kinds_of_buildings_and_greens_are_not_names():
+    s = "建成80米高的办公楼、3幢独栋办公楼和一幢5A级写字楼。"
+    assert names(doc_of(s)) == []
+    assert names(doc_of("弄内保留二层砖木结构楼房，引入日系百货。")) == []
+    assert names(doc_of("加快大中型公园绿地建设，拓展现有公共绿地功能。", mode="plan")) == []
+    assert names(doc_of("沿线共40余处不可移动名人旧居。")) == []
+
+
+def test_a_named_office_tower_keeps_its_name():
+    assert names(doc_of("推进新华置地办公楼建设。")) == ["新华置地办公楼"]
+
+
+def test_a_theme_or_a_part_of_a_park_is_not_a_name():
+    got = names(doc_of("这座体育主题公园的主入口广场完成翻新。"))
+    assert got == []
+
+
+def test_the_airport_as_a_kind_is_not_a_harbour():
+    assert names(doc_of("服务机场空港企业员工。")) == []
+
+
+def test_a_hospital_campus_holds_the_road_it_is_named_after():
+    ms = extract_mentions(doc_of("区中心医院仙霞路院区完成改扩建。"))
+    assert [(m.name, m.type) for m in ms] == [("区中心医院仙霞路院区", "campus")]
+
+
+def test_a_bare_head_does_not_reach_a_site_of_another_kind():
+    s = "涌现出新泾港慢行系统、上生·新所、内环桥下空间等一批案例。"
+    got = names(doc_of(s))
+    assert "上生·新所" in got and "新泾港慢行系统" in got
+    assert not any(n.endswith("桥下空间") and n != "内环桥下空间" for n in got)
+
+
+def test_roads_closing_an_area_are_its_bounds():
+    s = "街区建设范围为定西路、延安西路、安化路围合而成的区域。"
+    ms = extract_mentions(doc_of(s))
+    roads = [m for m in ms if m.type == "road"]
+    assert len(roads) == 3 and {m.status for m in roads} == {"mentioned"}
+
+
+def test_a_subject_clause_takes_the_next_clause_predicate():
+    s = "位于剑河路的新泾滨河公园，已于近日正式开门迎客。"
+    ms = {m.name: m for m in extract_mentions(doc_of(s))}
+    assert ms["新泾滨河公园"].status == "opened"
+    assert ms["剑河路"].status == "mentioned"

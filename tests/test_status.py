@@ -315,3 +315,65 @@ def test_removing_a_nuisance_from_a_river():
     for x, y in spans:
         others = [sp for sp in spans if sp != (x, y)]
         assert status_of(s, x, y, "review", others)[0] == "renovated"
+
+
+# --- unseen-text round (H8) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("改造段西起定西路，东至江苏路，年内完成。", "定西路"),
+        ("改造段西起定西路，东至江苏路，年内完成。", "江苏路"),
+        ("新楼北邻哈密路，建成后将投入使用。", "哈密路"),
+    ],
+)
+def test_a_bound_of_a_stretch_is_only_named(sentence, name):
+    assert status(sentence, name)[0] == "mentioned"
+
+
+def test_roads_closing_an_area_are_named_not_built():
+    s = "建设范围为凯旋路、延安西路、安化路围合而成的区域。"
+    spans = [(s.index(n), s.index(n) + len(n)) for n in ("凯旋路", "延安西路", "安化路")]
+    for x, y in spans:
+        others = [sp for sp in spans if sp != (x, y)]
+        assert status_of(s, x, y, "plan", others) == ("mentioned", "")
+
+
+def test_the_place_where_a_firm_settles_is_in_use():
+    s = "多家设计企业总部落地虹桥丽宝广场。"
+    assert status(s, "虹桥丽宝广场") == ("ongoing", "落地")
+    s = "区内首家基金公司入驻临空数字产业园。"
+    assert status(s, "临空数字产业园") == ("ongoing", "入驻")
+
+
+def test_a_cue_qualifying_the_next_list_item_is_its_own():
+    s = "邻近地铁10号线和在建的机场联络线。"
+    first = (s.index("地铁10号线"), s.index("地铁10号线") + len("地铁10号线"))
+    second = (s.index("机场联络线"), s.index("机场联络线") + len("机场联络线"))
+    assert status_of(s, *first, "review", [second]) == ("mentioned", "")
+    assert status_of(s, *second, "review", [first])[0] == "under_construction"
+
+
+def test_a_completion_set_in_the_future_is_a_target():
+    s = "到2030年，临空经济示范区将全面建成。"
+    assert status(s, "临空经济示范区", "unknown") == ("planned", "建成")
+    s = "区文化中心改造工程已封顶，预计年底竣工。"
+    assert status(s, "区文化中心", "review")[0] != "completed"
+    assert status("北新泾文化中心预计明年建成。", "北新泾文化中心", "review")[0] == "under_construction"
+
+
+def test_new_build_project_is_not_a_completion():
+    s = "虹桥街道88街坊新建商务办公项目施工现场。"
+    assert status(s, "虹桥街道88街坊", "review") == ("under_construction", "新建")
+    assert status(s, "虹桥街道88街坊", "plan")[0] == "planned"
+
+
+def test_gates_opened_to_visitors_and_the_size_of_the_works():
+    assert status("天山公园正式开门迎客。", "天山公园") == ("opened", "开门迎客")
+    assert status("虹桥荟综合体总建设体量达20万平方米。", "虹桥荟综合体") == ("mentioned", "")
+
+
+def test_a_subject_before_a_clause_of_its_own_predicate():
+    s = "位于广顺北路的临空滑板公园，已于日前重新开放。"
+    assert status(s, "临空滑板公园")[0] == "opened"
