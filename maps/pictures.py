@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import colorsys
 import functools
+import gc
 import logging
 import multiprocessing
 import os
@@ -1370,6 +1371,9 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
             pictures[first] = _render_one(ctx, specs[first], folder, fig)
             _FORK_STATE = (ctx, specs, folder, rc)
             _WORKER_FIGURE[:] = [fig]
+            # what is there now is inherited, not collected again: a worker's garbage collector
+            # walking it would touch (and copy) every page of it
+            gc.freeze()
             try:
                 pool = ProcessPoolExecutor(max_workers=min(workers, len(rest)),
                                            mp_context=multiprocessing.get_context("fork"))
@@ -1380,6 +1384,7 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
                                           strict=True):
                         pictures[i] = picture
             finally:
+                gc.unfreeze()
                 _FORK_STATE = None
                 _WORKER_FIGURE.clear()
             _clear(fig)
