@@ -36,7 +36,7 @@ MAX_BODY = 16
 LIST_SEPARATORS = ("、", "和", "及", "与", "以及", "、以及")
 # characters a name may hold besides letters/digits/CJK (\w)
 _NON_NAME = re.compile(r"[^\w\-－·#]+")
-_MEASURES = frozenset("家个座所条幢栋项批处张台次名位户万亿米亩年月日天届轮类种套间层场")
+_MEASURES = frozenset("家个座所条幢栋项批处张台次名位户万亿米亩年月日天届轮类种套间层场块")
 _NUMERALS = frozenset("0123456789.一二两三四五六七八九十百千万几多余")
 # a counted quantity ends a name run (18家, 3座), a number of a house does not (18号)
 _COUNT_END = re.compile(
@@ -55,6 +55,9 @@ _DIGITS = frozenset("0123456789")
 _NOT_RIVER_BEFORE = frozenset("滨沿跨护运界入")
 _PROGRAMME_ENDS = ("试点", "示范", "先行", "创建", "达标", "精品")
 _THEME_ENDS = ("主题", "题材")
+_THEME_AFTER = ("为主题", "主题")
+# kinds of place a numbered road may be named after (中山东一路, 虹桥一路)
+_ROAD_STEMS = frozenset({"road", "area", "subdistrict"})
 _NOT_ROAD_BEFORE = frozenset("道新出思之线网铁马套门退活生末歧绝弯电车水公")
 # words right before a name built on a head that make it a title or a kind, not a
 # site: 获评全国科普示范区, 成为首家智慧菜场, 全区新优质学校, 第二批市级旅游休闲街区
@@ -84,7 +87,7 @@ _BUILDING_AFTER = re.compile(r"(?:大楼|办公楼|大院|旧址|门前|周边)"
 _ONLINE_RE = re.compile("APP|App|app|小程序|公众号|网站|网页|线上")
 # 等 closing a list of sites: 等25个更新项目, 等产业类项目, 等直播基地
 _SITE_LIST_END = re.compile(
-    r"等(?=[0-9一二三四五六七八九十百余多个处座家幢批]*[^，。；：、“”]{0,5}?"
+    r"等(?=[0-9一二三四五六七八九十百余多个处座家幢批]*[^，。；：、“”类种]{0,5}?"
     r"(?:项目|地块|基地|载体|街区|园区|楼宇|点位|场所|设施|片区|区域|小区|公园|绿地|场馆))"
 )
 _QUOTED = re.compile(r"[“\"]([\w·]{4,8})[”\"]")
@@ -399,6 +402,9 @@ def scan_sentence(text: str) -> list[Span]:
             continue
         if suf.text == "路" and s > 0 and text[s - 1] in _NOT_ROAD_BEFORE:
             continue  # 道路, 新路, 电路: a common word, not a road
+        if suf.text == "路" and s > 1 and text[s - 1] == "一" and any(
+                k.end == s - 1 and k.type not in _ROAD_STEMS for k in all_known):
+            continue  # 从中山公园一路走到: "all the way" after a park, not a numbered road
         if len(suf.text) == 1 and suf.type != "road" and text[max(0, s - 2) : s] in lex.generic:
             continue  # 人才港, 精品村: a generic word before a one-character head
         if len(suf.text) == 1 and suf.type == "river" and s > 0 and text[s - 1] in _NOT_RIVER_BEFORE:
@@ -549,6 +555,8 @@ def _quoted_names(text: str, spans: list[Span], lex: Lexicon) -> list[Span]:
             continue
         phrase = m.group(1)
         stem = phrase[2:]
+        if text.startswith(_THEME_AFTER, m.end()):
+            continue  # 以“静雅武夷”为主题: the theme of a street, not its name
         road = lex.known.get(stem + "路") if len(phrase) == 4 and stem not in lex.not_sites \
             else None
         if road is not None and road.type == "road":

@@ -51,6 +51,8 @@ _SETTLE_CUES = frozenset({"落地", "落户", "入驻"})
 _FUTURE_BEFORE = re.compile(r"(?:将|预计|计划|拟|力争|争取|即将|有望|待)[^，,；;。]{0,8}$")
 # a clause opening with an adverb of time or manner has the subject of the clause before it
 _PREDICATE_START = re.compile(r"(?:已|将|正式|预计|计划|目前已|现已|于\d)")
+# a cue after a policy word said of the mention is the policy's (服务X国家战略落地)
+_POLICY_BETWEEN = re.compile(r"(?:战略|政策|理念|精神|部署|要求)$")
 _DONE_CLASSES = frozenset({"completed", "opened", "new"})
 # 新建 qualifying a project noun (115街坊新建商务办公项目, …等新建项目): a new-build project, not
 # a completed one
@@ -316,7 +318,8 @@ def status_of(
     settled = [h for h in hits if _settles_at(text, h, start)]
     if settled:  # 入驻X产业园, 落地X中心: the site hosts what settles there, it is in use
         return "ongoing", settled[-1][2].text
-    hits = [h for h in hits if not _qualifies_next(text, h, end, others)]
+    hits = [h for h in hits if not _qualifies_next(text, h, end, others)
+            and not (h[0] >= end and _POLICY_BETWEEN.search(text, end, h[0]))]
     if not hits:
         return "mentioned", ""
 

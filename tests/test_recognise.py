@@ -653,3 +653,28 @@ def test_a_subject_clause_takes_the_next_clause_predicate():
     ms = {m.name: m for m in extract_mentions(doc_of(s))}
     assert ms["新泾滨河公园"].status == "opened"
     assert ms["剑河路"].status == "mentioned"
+
+
+def test_a_list_of_functions_counted_by_kind_is_not_a_list_of_sites():
+    s = "汇聚商务办公、精品商业、文化演艺、星级酒店等10余类项目功能。"
+    assert names(doc_of(s)) == []
+
+
+def test_verbs_of_going_in_linking_and_walking_along_break_names():
+    assert names(doc_of("市民可向东进入新泾港滨河步道。")) == ["新泾港滨河步道"]
+    assert names(doc_of("沿着河岸漫步至公园。")) == []
+    assert names(doc_of("规划道路贯连园区8个地块。", mode="plan")) == []
+
+
+def test_a_theme_slogan_in_quotes_is_not_a_road():
+    assert names(doc_of("街区以“书香云岭”为主题开展微更新。")) == []
+
+
+def test_all_the_way_from_a_park_is_not_a_numbered_road():
+    got = names(doc_of("沿河可从天山公园一路走到双流路。"))
+    assert "天山公园" in got and "双流路" in got
+    assert not any(n.endswith("一路") for n in got)
+
+
+def test_counted_pieces_of_green_are_not_a_name():
+    assert names(doc_of("片区内面积最大的三块绿地已建成。")) == []

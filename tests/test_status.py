@@ -377,3 +377,8 @@ def test_gates_opened_to_visitors_and_the_size_of_the_works():
 def test_a_subject_before_a_clause_of_its_own_predicate():
     s = "位于广顺北路的临空滑板公园，已于日前重新开放。"
     assert status(s, "临空滑板公园")[0] == "opened"
+
+
+def test_a_cue_said_of_a_policy_after_the_mention_is_the_policy_s():
+    s = "全力服务虹桥国际开放枢纽国家战略落地。"
+    assert status(s, "虹桥国际开放枢纽") == ("mentioned", "")
