@@ -678,3 +678,8 @@ def test_all_the_way_from_a_park_is_not_a_numbered_road():
 
 def test_counted_pieces_of_green_are_not_a_name():
     assert names(doc_of("片区内面积最大的三块绿地已建成。")) == []
+
+
+def test_a_class_word_before_the_kind_still_closes_a_list_of_sites():
+    got = names(doc_of("加快推进上钢十厂、华联新苑等产业类项目更新。"))
+    assert "华联新苑" in got
