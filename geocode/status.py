@@ -294,6 +294,9 @@ def status_of(
         # 位于X路的Y公园，已于日前正式开门迎客: the next clause says what became of Y
         hi = clause_around(text, hi + 1, hi + 1)[1]
     clause = text[lo:hi]
+    if text[max(lo, start - 1) : start] == "将":
+        # 将X改造成…: 将 marks the object (like 把), it does not tell the future
+        clause = text[lo : start - 1] + text[start:hi]
     in_title = _in_titles(text, lo, hi) if "《" in clause or "》" in clause else bytes(hi - lo)
     hits: list[_Hit] = []
     for s, e, cue in cues:

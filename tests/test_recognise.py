@@ -683,3 +683,18 @@ def test_counted_pieces_of_green_are_not_a_name():
 def test_a_class_word_before_the_kind_still_closes_a_list_of_sites():
     got = names(doc_of("加快推进上钢十厂、华联新苑等产业类项目更新。"))
     assert "华联新苑" in got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("记者日前走访天原小区。", ["天原小区"]),
+        ("随着华阳路步道的建成，沿线更加宜人。", ["华阳路步道"]),
+        ("仙霞公园原名西郊苗圃公园。", ["仙霞公园", "西郊苗圃公园"]),
+        ("该园后来改名古北儿童公园。", ["古北儿童公园"]),
+        ("新华一村内部小区完成改造。", ["新华一村"]),
+        ("为老旧小区加装充电设施。", []),
+    ],
+)
+def test_words_of_news_reports_before_a_name_are_not_part_of_it(sentence, expected):
+    assert names(doc_of(sentence, mode="unknown")) == expected

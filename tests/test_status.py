@@ -382,3 +382,10 @@ def test_a_subject_before_a_clause_of_its_own_predicate():
 def test_a_cue_said_of_a_policy_after_the_mention_is_the_policy_s():
     s = "全力服务虹桥国际开放枢纽国家战略落地。"
     assert status(s, "虹桥国际开放枢纽") == ("mentioned", "")
+
+
+def test_jiang_marking_the_object_is_not_the_future():
+    s = "将苏州河中环桥下空间改造成运动场地。"
+    assert status(s, "苏州河中环桥下空间", "unknown") == ("renovated", "改造")
+    s = "区里将对苏州河中环桥下空间进行改造。"
+    assert status(s, "苏州河中环桥下空间", "unknown")[0] == "planned"
