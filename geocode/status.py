@@ -52,7 +52,7 @@ _FUTURE_BEFORE = re.compile(r"(?:将|预计|计划|拟|力争|争取|即将|有�
 # a clause opening with an adverb of time or manner has the subject of the clause before it
 _PREDICATE_START = re.compile(r"(?:已|将|正式|预计|计划|目前已|现已|于\d)")
 # a cue after a policy word said of the mention is the policy's (服务X国家战略落地)
-_POLICY_BETWEEN = re.compile(r"(?:战略|政策|理念|精神|部署|要求)$")
+_POLICY_WORDS = frozenset({"战略", "政策", "理念", "精神", "部署", "要求"})
 _DONE_CLASSES = frozenset({"completed", "opened", "new"})
 # 新建 qualifying a project noun (115街坊新建商务办公项目, …等新建项目): a new-build project, not
 # a completed one
@@ -321,8 +321,8 @@ def status_of(
     settled = [h for h in hits if _settles_at(text, h, start)]
     if settled:  # 入驻X产业园, 落地X中心: the site hosts what settles there, it is in use
         return "ongoing", settled[-1][2].text
-    hits = [h for h in hits if not _qualifies_next(text, h, end, others)
-            and not (h[0] >= end and _POLICY_BETWEEN.search(text, end, h[0]))]
+    hits = [h for h in hits if h[0] < end or not (
+        text[h[0] - 2 : h[0]] in _POLICY_WORDS or _qualifies_next(text, h, end, others))]
     if not hits:
         return "mentioned", ""
 
@@ -424,6 +424,8 @@ def _subject_of_next(text: str, end: int, hi: int) -> bool:
 
 def _encloses(text: str, end: int, hi: int, others: Sequence[tuple[int, int]]) -> bool:
     """True when the mention, or the list it starts, is followed by 围合 (the bounds of an area)."""
+    if "围合" not in text:
+        return False
     starts = {o_start: o_end for o_start, o_end in others}
     pos = end
     while pos < hi:
@@ -446,7 +448,7 @@ def _settles_at(text: str, h: _Hit, start: int) -> bool:
 
 def _qualifies_next(text: str, h: _Hit, end: int, others: Sequence[tuple[int, int]]) -> bool:
     """True when a cue after the mention qualifies the next list item (A和在建的B)."""
-    if h[0] < end or text[h[1] : h[1] + 1] != "的":
+    if text[h[1] : h[1] + 1] != "的":
         return False
     if text[end : h[0]].strip(_LIST_GLUE) != "" or h[0] == end:
         return False
