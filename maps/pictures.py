@@ -660,17 +660,19 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
     def pick(mask, column, *, unique=False):
         values = projects[column].to_numpy()
         rows = [i for i in np.flatnonzero(mask) if values[i] is not None]
-        if unique:  # the same outline in the same colour is drawn once, where it was last
-            seen: set[tuple[int, str]] = set()
+        if unique:  # the same outline is drawn once, where (and in the colour) it was last
+            seen: set[int] = set()
             rows = [i for i in reversed(rows)
-                    if (id(values[i]), colours[i]) not in seen
-                    and not seen.add((id(values[i]), colours[i]))][::-1]
+                    if id(values[i]) not in seen and not seen.add(id(values[i]))][::-1]
         return rows, [values[i] for i in rows], list(colours[rows])
 
     _, paths, cols = pick((kind == "polygon") & ~coarse, "_path")
     if paths:
         add(_collection(paths, facecolors=_rgba(cols, 0.45), edgecolors=_rgba(cols, 0.45),
                         linewidths=1.2, zorder=10), autolim=False)
+    # several approximate projects often share an outline (a subdistrict's): opaque dashes
+    # and hatch lines in the same place cover each other exactly, so only the one drawn last
+    # (on top) is drawn
     rows, paths, cols = pick((kind == "polygon") & coarse, "_path", unique=True)
     if paths:
         geoms = np.asarray(projects.geometry)[rows]
