@@ -225,7 +225,9 @@ def document_from_text(
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     kind = kind or _kind_from_text(text)
-    date = _date_from_text(text) or date
+    # a date given (by the registry or the caller) wins over the first date in the text,
+    # which in news is often the date of an event the article reports
+    date = date or _date_from_text(text)
     norm = normalise_text(text)
     plan_period = None
     if kind == "five_year_plan":

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from gis._errors import DocumentError, RegistryError
-from gis.reading import decode_text, read_document
+from gis.reading import decode_text, document_from_text, read_document
 from gis.registry import load_registry, parse_date
 
 SAMPLE = "一、2022年工作回顾\n建成虹桥示范公园，完成天山九村改造。\n二、2023年主要任务\n推进新泾港滨水步道建设。\n"
@@ -165,3 +165,15 @@ def test_seed_registry_matches_the_seed_files(seed_paths):
         entry = registry[path.name]
         assert entry.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
         assert entry.date is not None and entry.kind != "other"
+
+
+def test_a_given_date_wins_over_an_event_date_in_the_text():
+    text = ("开春以来，区内各大在建项目现场一片繁忙。\n"
+            "松风路综合体项目于2020年6月28日正式开工，今年将全面竣工。\n")
+    given = document_from_text(text, name="news.txt", kind="news", date=dt.date(2022, 2, 10))
+    assert given.date == dt.date(2022, 2, 10)
+    # the sentences' years follow the article's date, not the event's
+    assert {s.year for s in given.sentences} <= {2021, 2022}
+    # without a given date, the date in the text is the best there is
+    found = document_from_text(text, name="news.txt", kind="news")
+    assert found.date == dt.date(2020, 6, 28)
