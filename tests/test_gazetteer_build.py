@@ -347,3 +347,32 @@ def test_a_place_known_only_by_its_town_is_the_town(gaz):
     assert garden.geometry.equals(town.geometry) and garden.precision_m >= town.precision_m
     got = resolve_entities([_mention("绿八乐颐生境花园", "community")], district_fallback=False)[0]
     assert got.gazetteer_id == garden.id and got.precision == "area"
+
+
+def test_creek_parks_are_placed_on_the_creek_or_left_at_its_extent(gaz):
+    g = gaz.set_index("name")
+    creek = g.loc["苏州河"].geometry
+    metric = gpd.GeoSeries([creek], crs="EPSG:4326").to_crs("EPSG:32651").iloc[0]
+    for name in ("天原河滨公园", "虹桥河滨公园", "风铃绿地", "中环苏州河公共开放空间"):
+        row = g.loc[name]
+        assert row.geometry.geom_type == "Point" and row.source.startswith("derived:")
+        pt = gpd.GeoSeries([row.geometry], crs="EPSG:4326").to_crs("EPSG:32651").iloc[0]
+        assert pt.distance(metric) <= row.precision_m  # the park touches the creek within its precision
+    # only "along 苏州河": the creek itself, with the creek's extent as precision; no invented point
+    assert g.loc["临空二号公园"].geometry.equals(creek)
+    assert g.loc["临空二号公园"].precision_m == g.loc["苏州河"].precision_m
+
+
+def test_new_places_resolve_through_their_aliases_and_parent_rows(gaz):
+    g = gaz.set_index("name")
+    cases = {"临空一号公园": "临空音乐公园", "虹桥31号地块": "虹桥经济技术开发区31号地块", "红坊": "红坊创意产业园",
+             "愚园路街区": "愚园艺术生活街区", "虹桥河滨休闲公园": "虹桥河滨公园"}
+    for alias, name in cases.items():
+        got = resolve_entities([_mention(alias, "park")], district_fallback=False)[0]
+        assert got.gazetteer_id == g.loc[name].id, alias
+    # parts drawn as their site: the museum as 中山公园, the hospital's 武夷路 site as the hospital
+    assert g.loc["上海凝聚力工程博物馆"].geometry.equals(g.loc["中山公园"].geometry)
+    assert g.loc["长宁区妇幼保健院武夷路院区"].geometry.equals(g.loc["长宁区妇幼保健院"].geometry)
+    assert g.loc["外环400米林带"].geometry.equals(g.loc["外环林带"].geometry)
+    # no corner crossing of 新虹桥商业中心 is in the data: an estimate as wide as its stated 3.15 km2
+    assert g.loc["新虹桥商业中心"].source == "estimate" and g.loc["新虹桥商业中心"].precision_m >= 1000
