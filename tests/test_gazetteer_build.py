@@ -365,11 +365,13 @@ def test_creek_parks_are_placed_on_the_creek_or_left_at_its_extent(gaz):
 
 def test_new_places_resolve_through_their_aliases_and_parent_rows(gaz):
     g = gaz.set_index("name")
-    cases = {"临空一号公园": "临空音乐公园", "虹桥31号地块": "虹桥经济技术开发区31号地块", "红坊": "红坊创意产业园",
+    cases = {"临空一号公园": "临空音乐公园", "虹桥31号地块": "虹桥经济技术开发区31号地块", "上海红坊": "红坊创意产业园",
              "愚园路街区": "愚园艺术生活街区", "虹桥河滨休闲公园": "虹桥河滨公园"}
     for alias, name in cases.items():
         got = resolve_entities([_mention(alias, "park")], district_fallback=False)[0]
         assert got.gazetteer_id == g.loc[name].id, alias
+    # bare 红坊 is no alias: it would be found in 网红坊间
+    assert "红坊" not in g.loc["红坊创意产业园"].aliases.split("|")
     # parts drawn as their site: the museum as 中山公园, the hospital's 武夷路 site as the hospital
     assert g.loc["上海凝聚力工程博物馆"].geometry.equals(g.loc["中山公园"].geometry)
     assert g.loc["长宁区妇幼保健院武夷路院区"].geometry.equals(g.loc["长宁区妇幼保健院"].geometry)
