@@ -56,9 +56,10 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex, to_rgb, to_rgba, to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Rectangle
 from matplotlib.path import Path as MplPath
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, IdentityTransform
 from PIL import Image
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
@@ -275,6 +276,29 @@ def _by_colour(paths: Sequence[MplPath], colours: Sequence) -> tuple[list[MplPat
 
 def _collection(paths: Sequence[MplPath], **kwargs) -> PathCollection:
     return PathCollection(list(paths), **kwargs)
+
+
+@functools.lru_cache(maxsize=8)
+def _marker_path(marker: str) -> MplPath:
+    style = MarkerStyle(marker)
+    return style.get_path().transformed(style.get_transform())
+
+
+def _dots(ax, x, y, *, s: float, facecolors, edgecolors, linewidths: float, marker: str = "o",
+          zorder: float = 1, transform=None, clip_on: bool = True) -> PathCollection:
+    """What ``ax.scatter`` draws for plain markers, without its argument parsing.
+
+    The parsing cost a third of a legend.
+    """
+    dots = PathCollection((_marker_path(marker),), [s], facecolors=facecolors,
+                          edgecolors=edgecolors, linewidths=linewidths,
+                          offsets=np.column_stack([np.asarray(x, float), np.asarray(y, float)]),
+                          offset_transform=ax.transData if transform is None else transform,
+                          zorder=zorder)
+    dots.set_transform(IdentityTransform())
+    dots.set_clip_on(clip_on)
+    ax.add_collection(dots, autolim=False)
+    return dots
 
 
 def _rgba(colours: Sequence[str] | str, alpha: float | Sequence[float] = 1.0) -> np.ndarray:
@@ -577,8 +601,8 @@ def _draw_base(ax, ctx: _Context, *, zone_focus: str | None = None,
         add(_collection(base.metro, facecolors="none", edgecolors=to_rgba("#6f6f6f", 0.8),
                         linewidths=1.1, zorder=7), autolim=False)
     if len(base.stations):
-        ax.scatter(base.stations[:, 0], base.stations[:, 1], marker="s", s=10, facecolors="white",
-                   edgecolors="#555555", linewidths=0.7, zorder=8)
+        _dots(ax, base.stations[:, 0], base.stations[:, 1], marker="s", s=10, facecolors="white",
+              edgecolors="#555555", linewidths=0.7, zorder=8)
 
 
 def _mask_outside(ax, ctx: _Context) -> None:
@@ -717,11 +741,11 @@ def _draw_projects(ax, projects: gpd.GeoDataFrame, crs: str | None = None, *,
                 continue
             cols = list(point_colours[sel])
             if is_coarse:
-                ax.scatter(xy[sel, 0], xy[sel, 1], marker="o", s=38, facecolors="white",
-                           edgecolors=cols, linewidths=2.0, zorder=12)
+                _dots(ax, xy[sel, 0], xy[sel, 1], s=38, facecolors="white", edgecolors=cols,
+                      linewidths=2.0, zorder=12)
             else:
-                ax.scatter(xy[sel, 0], xy[sel, 1], marker="o", s=46, facecolors=cols,
-                           edgecolors="white", linewidths=1.0, zorder=12)
+                _dots(ax, xy[sel, 0], xy[sel, 1], s=46, facecolors=cols, edgecolors="white",
+                      linewidths=1.0, zorder=12)
 
 
 # --------------------------------------------------------------------------- legend
@@ -793,8 +817,8 @@ def _draw_legend(panel, title: str, entries: Sequence[LegendEntry], ncol: int, t
         panel.text(x + handle_w + em_x * 0.6, y, entry.label, fontsize=_LEGEND_FONTSIZE,
                    va="center", transform=trans)
     if points_x:
-        panel.scatter(points_x, points_y, s=64, c=points_c, edgecolors="white", linewidths=1.0,
-                      transform=trans, clip_on=False, zorder=3)
+        _dots(panel, points_x, points_y, s=64, facecolors=points_c, edgecolors="white",
+              linewidths=1.0, transform=trans, clip_on=False, zorder=3)
     rows = -(-len(entries) // ncol)
     return y0 - (rows - 1) * row_h - row_h * 0.5
 
@@ -1060,8 +1084,8 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
             dots_c.append(colours[i])
             key_rows.add(x + 0.035, y, str(number), _truncate(names[i], char_limit))
         panel.add_artist(key_rows)
-        panel.scatter(dots_x, dots_y, s=36, c=dots_c, marker="o", transform=panel.transAxes,
-                      clip_on=False, linewidths=0)
+        _dots(panel, dots_x, dots_y, s=36, facecolors=dots_c, edgecolors="face",
+              transform=panel.transAxes, clip_on=False, linewidths=0)
     unlabelled = len(projects) - len(named) - len(numbers)
     extra = spec.note
     if unlabelled > 0:
