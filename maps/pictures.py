@@ -18,7 +18,14 @@ projects. One figure and its two axes serve every sheet; text measures,
 layouts, glyph bitmaps and outlines are kept for the process
 (``maps._render``); a map base shared by several sheets is drawn once and its
 pixels put back (``_BaseRegion``); the PNG is written by a small numpy + zlib
-writer. Sheets are drawn in forked workers after the first is drawn here.
+writer. Sheets are drawn in forked workers after the first is drawn here
+(the garbage collector frozen first, so the workers do not copy the heap).
+Haloed labels are drawn as text, not outline paths (``maps._render.text_halos``:
+dilated glyph bitmaps in the PNG, a stroked copy of the text in the SVG); plain
+text is measured once for both files; the key's rows are one artist that draws
+number and name as two strings (``_KeyRows``), so a name is shaped once per
+process; an approximate outline shared by several projects is hatched and
+dashed once, in the colour of the last one.
 
 Cache: with ``cache=True`` (the default) a sheet whose inputs are unchanged
 (its projects, legend and titles, the base layers, the drawing code, the
