@@ -676,13 +676,12 @@ def merge_alias_entities(
             reasons[(j, i)] = f"{ents[j].name!r} and {e.name!r} differ only by a qualifier"
             uf.union(j, i)
 
-    by_name_type = {(e.name, e.type): i for i, e in enumerate(ents)}
     for i, e in enumerate(ents):
         short = _without_locator(e.name)
-        j = by_name_type.get((short, e.type)) if short else None
-        if j is not None and uf.find(i) != uf.find(j):
-            reasons[(j, i)] = f"{e.name!r} is {ents[j].name!r} with its house or plot number"
-            uf.union(j, i)
+        for j in by_name.get(short, []) if short else []:
+            if ents[j].type == e.type and uf.find(i) != uf.find(j):
+                reasons[(j, i)] = f"{e.name!r} is {ents[j].name!r} with its house or plot number"
+                uf.union(j, i)
 
     groups: dict[int, list[int]] = {}
     for i in range(len(ents)):
