@@ -28,14 +28,10 @@ sys.path.insert(0, str(REPO))
 from geocode.gazetteer import load_gazetteer  # noqa: E402
 from geocode.recognise import extract_mentions  # noqa: E402
 from geocode.resolve import resolve_entities  # noqa: E402
+from gis.pipeline import collect_paths  # noqa: E402
 from gis.reading import read_document  # noqa: E402
 
 TARGET = 0.95
-
-
-def seed_paths(folder: Path) -> list[Path]:
-    """The documents of a seed folder, in name order."""
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in {".txt", ".pdf", ".docx"})
 
 
 def coverage(folder: Path) -> dict:
@@ -50,7 +46,7 @@ def coverage(folder: Path) -> dict:
         (the in-district entities without geometry).
     """
     mentions = []
-    for path in seed_paths(folder):
+    for path in collect_paths([folder]):
         mentions.extend(extract_mentions(read_document(path)))
     gaz = load_gazetteer()
     estimate_ids = set(gaz.loc[gaz["source"] == "estimate", "id"])
@@ -76,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     c = coverage(args.seeds)
     n_in, n_loc = len(c["in_district"]), len(c["located"])
     share = n_loc / max(1, n_in)
-    print(f"documents: {len(seed_paths(args.seeds))}; entities: {len(c['entities'])}; in 长宁: {n_in}")
+    print(f"documents: {len(collect_paths([args.seeds]))}; entities: {len(c['entities'])}; in 长宁: {n_in}")
     print(f"in-district entities with a geometry: {n_loc}/{n_in} = {share:.1%} "
           f"(target {TARGET:.0%}: {'met' if share >= TARGET else 'not met'})")
     print(f"  … of which on an estimate row (source=estimate, ≥ 300 m): {len(c['estimate'])}")
