@@ -210,10 +210,11 @@ class _Resolver:
 
     # -- placements ----------------------------------------------------------------
     def placement(self, row: _Row, geocoder: str, *, extra_m: float = 0.0,
-                  via_type: str | None = None) -> _Placement:
+                  via_type: str | None = None, source: str | None = None) -> _Placement:
+        """``row``'s geometry as a placement; ``source`` (default: the row's) says how."""
         prec_m = row.precision_m + extra_m
         return _Placement(row.geometry, precision_class(via_type or row.type, row.geometry, prec_m),
-                          prec_m, geocoder, row.source, row.id)
+                          prec_m, geocoder, source or row.source, row.id)
 
     def address(self, road: str, num: int, kind: str) -> _Placement | None:
         """Place ``road`` + house number: exact address, else interpolated, else None."""
@@ -313,9 +314,8 @@ class _Resolver:
         if len(parents) != 1:
             return None
         row = next(iter(parents.values()))
-        place = self.placement(row, "locator", extra_m=_PART_EXTRA_M)
-        return _Placement(place.geometry, place.precision, place.precision_m, "locator",
-                          f"part of {row.name}, named before it in the sentence ({row.source})", row.id)
+        return self.placement(row, "locator", extra_m=_PART_EXTRA_M,
+                              source=f"part of {row.name}, named before it in the sentence ({row.source})")
 
     def crossing(self, roads: list[_Row]) -> _Placement | None:
         """The crossing of two named roads (``延安西路凯旋路人行天桥``), if they meet."""
@@ -381,9 +381,8 @@ class _Resolver:
                 continue
             row = self.zones.get(m[1])
             if row is not None and row.name != entity.name:
-                place = self.placement(row, "area", via_type="area")
-                return _Placement(place.geometry, place.precision, place.precision_m, "area",
-                                  f"named after the {row.name} zone ({m[1]}…); {row.source}", row.id)
+                return self.placement(row, "area", via_type="area",
+                                      source=f"named after the {row.name} zone ({m[1]}…); {row.source}")
         return None
 
     def resolve(self, entity: Entity, online: OnlineGeocoder | None) -> Entity:
