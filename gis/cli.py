@@ -92,7 +92,9 @@ def make_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.getLevelName(settings.log_level)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    # -v adds the milliseconds since start-up, for reading where a build spends its time
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    handler.setFormatter(logging.Formatter(("%(relativeCreated)7.0f ms " + fmt) if verbose else fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
