@@ -6,14 +6,16 @@ is a thin layer over it. Each stage logs what it did and how many.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import json
 import logging
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
@@ -234,10 +236,14 @@ class ExtractionProducts:
     blocks : list of (str, Path or None)
         Per document read, in order: its name and the cached file of its
         ``mentions.jsonl`` lines (``None`` when there is none).
+    columns : MentionColumns or None
+        Every mention returned, by column, in the same order
+        (``geocode.columns``): the timeline is built from it.
     """
 
     stated: dict[tuple[str, int, int, str], tuple[str, list[str]]] = field(default_factory=dict)
     blocks: list[tuple[str, Path | None]] = field(default_factory=list)
+    columns: Any = None  # a geocode.columns.MentionColumns, set by extract_documents
 
 
 def extract_documents(
@@ -274,6 +280,11 @@ def extract_documents(
     blocks: dict[Path, Path | None] = {}
     stated = products.stated if products is not None else None
     registries: dict[Path, bytes] = {}  # folder -> its registries' bytes (read once)
+    parts: dict[Path, dict[str, Any]] = {}  # path -> its mentions by column
+    if products is not None:
+        from geocode.columns import MentionColumns
+
+        products.columns = MentionColumns()
 
     def _skip(path: Path, record: dict[str, Any]) -> None:
         results[path] = (record, [])
@@ -309,7 +320,11 @@ def extract_documents(
         cached = cache_dir / f"{key}.json" if cache else None
         if cached is not None and cached.exists():
             try:
-                results[path] = _to_mentions(_json_loads(cached.read_bytes()), shared, stated)
+                result = _json_loads(cached.read_bytes())
+                results[path] = _to_mentions(result, shared, stated)
+                if products is not None:
+                    parts[path] = products.columns.part(
+                        result["columns"], int(result["n"]), result["stated"])
                 block = cached.with_suffix(".jsonl")
                 blocks[path] = block if block.exists() else None
                 continue
@@ -332,10 +347,14 @@ def extract_documents(
             except PlanmapError as exc:
                 log.warning("cannot cache extraction of %s: %s", path.name, exc)
         results[path] = _to_mentions(result, shared, stated)
+        if products is not None:
+            parts[path] = products.columns.part(
+                result["columns"], int(result["n"]), result["stated"])
 
     show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # the workers collect garbage as usual (the build turns it off here: _no_gc)
+        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable) as pool:
             done = pool.map(_extract_one, [p for p, _ in todo], chunksize=4)
             for (path, cached), result in tqdm(
                 zip(todo, done, strict=True), total=len(todo), desc="extract", unit="doc",
@@ -356,6 +375,8 @@ def extract_documents(
         mentions.extend(found)
         if products is not None and not record.get("skipped"):
             products.blocks.append((record["name"], blocks.get(path)))
+    if products is not None:
+        products.columns.join([parts[p] for p in paths if p in parts])
     return mentions
 
 
@@ -653,8 +674,6 @@ def build(
     PlanmapError
         When no document could be read, or an output cannot be written.
     """
-    from geocode import load_gazetteer, resolve_entities
-
     out = Path(out or settings.output_folder)
     report = BuildReport()
     files = collect_paths(paths or [settings.seeds_folder])
@@ -668,11 +687,65 @@ def build(
         warm_up = threading.Thread(target=_warm_reference, name="planmap-reference", daemon=True)
         warm_up.start()
     products = ExtractionProducts()
+    with _no_gc() as release_gc:
+        try:
+            mentions = extract_documents(files, report, jobs=jobs, cache=cache, products=products)
+        finally:
+            if warm_up is not None:
+                warm_up.join()
+        return _build_from_mentions(
+            mentions, files, report, out, products, stages=stages, offline=offline,
+            online=online, gazetteer=gazetteer, cache=cache, keep_alive=keep_alive,
+            release_gc=release_gc,
+        )
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[Callable[[], None]]:
+    """No garbage collection while the archive's mentions are read and grouped.
+
+    The build makes a few objects per mention, and they live to its end; the
+    garbage collector's full passes would walk all of them again and again as
+    they are made (a third of the time of reading a large archive's cached
+    extractions). Nothing made then holds a reference cycle that must be
+    freed before the build ends. The context gives ``release``: it sets
+    what exists aside for good (``gc.freeze``) and collects again as before,
+    for what is made from then on. On exit, the collector is as it was.
+    """
+    enabled = gc.isenabled()
+
+    def release() -> None:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+    gc.disable()
     try:
-        mentions = extract_documents(files, report, jobs=jobs, cache=cache, products=products)
+        yield release
     finally:
-        if warm_up is not None:
-            warm_up.join()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _build_from_mentions(
+    mentions: list[Any],
+    files: list[Path],
+    report: BuildReport,
+    out: Path,
+    products: ExtractionProducts,
+    *,
+    stages: Sequence[str],
+    offline: bool,
+    online: str | None,
+    gazetteer: str | Path | None,
+    cache: bool,
+    keep_alive: list[Any] | None,
+    release_gc: Callable[[], None],
+) -> BuildReport:
+    """``build`` from the extracted mentions on: resolve, merge, then every output."""
+    from geocode import load_gazetteer, resolve_entities
+
     read = [d for d in report.documents if not d.get("skipped")]
     if not read:
         raise PlanmapError(
@@ -688,13 +761,15 @@ def build(
         online_geocoder = make_online_geocoder(online)
     # no silent district-wide dots: what nothing locates goes to unresolved.csv
     entities = resolve_entities(
-        mentions, gazetteer=gazetteer_gdf, online=online_geocoder, district_fallback=False
+        mentions, gazetteer=gazetteer_gdf, online=online_geocoder, district_fallback=False,
+        columns=products.columns,
     )
     from layers.delivery import merge_alias_entities
 
     entities, merges = merge_alias_entities(entities, gazetteer_gdf)
     if merges:
         log.info("merged %d entities into others by alias", len(merges))
+    release_gc()  # the mentions and entities stay out of every collection from here on
     names = [name for name, _ in products.blocks]
     by_name = len(set(names)) == len(names)  # mentions know their document by name only
     # a large archive's mentions.jsonl is written by a forked process while this one goes on
@@ -750,10 +825,19 @@ def _build_rest(
     keep_alive: list[Any] | None = None,
 ) -> None:
     """``build`` from the resolved entities on: unresolved.csv, counts, layers, map, briefing."""
+    import numpy as np
+
     from geocode import write_unresolved_csv
 
     n_mentions = sum(len(e.mentions) for e in entities)
-    statuses = Counter(m.status for e in entities for m in e.mentions)
+    columns = products.columns
+    if columns is not None and len(columns) == n_mentions:
+        # every mention read is in one entity (merges move mentions, never drop them)
+        counts = np.bincount(columns.codes["status"], minlength=len(columns.coders["status"].values))
+        statuses = Counter({s: int(c) for s, c in zip(columns.coders["status"].values, counts,
+                                                       strict=True) if c})
+    else:
+        statuses = Counter(m.status for e in entities for m in e.mentions)
     located = [e for e in entities if e.geometry is not None]
     log.info("resolved %d entities, %d located", len(entities), len(located))
     write_unresolved_csv(entities, out / "unresolved.csv")
@@ -777,7 +861,8 @@ def _build_rest(
             {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
         ]
         project_layers = layers_from_entities(
-            entities, documents=documents, stated=products.stated if by_name else None
+            entities, documents=documents, stated=products.stated if by_name else None,
+            columns=products.columns,
         )
         project_layers.delivery = _delivery(entities, project_layers)
         if keep_alive is not None:

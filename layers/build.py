@@ -32,14 +32,17 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from operator import attrgetter, itemgetter
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geocode.columns import LOCAL, MISSING, Coder, MentionColumns
 from geocode.model import PRECISIONS, TYPES, Entity, Mention
 from gis import settings
 from gis._errors import PlanmapError
@@ -182,13 +185,21 @@ def _documents(documents: Iterable[Any]) -> list[dict]:
     return sorted(out, key=lambda r: str(r["name"]))
 
 
-def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
+def timeline_from_entities(
+    entities: Sequence[Entity], *, columns: MentionColumns | None = None
+) -> pd.DataFrame:
     """One row per (entity, year, status, doc, line, evidence).
 
     Parameters
     ----------
     entities : sequence of Entity
         Entities whose mentions make the rows.
+    columns : MentionColumns, optional
+        The build's mentions by column (``geocode.columns``). An entity whose
+        id is unique among ``entities`` and holds exactly the rows of the
+        columns with its id takes its rows from there, without touching its
+        ``Mention`` objects; any other (an alias merge, a test's entity) from
+        its mentions. The rows are the same either way.
 
     Returns
     -------
@@ -196,57 +207,204 @@ def timeline_from_entities(entities: Sequence[Entity]) -> pd.DataFrame:
         Columns ``TIMELINE_COLUMNS``; ``year`` and ``line`` are nullable
         integers; rows sorted by entity id, year, doc, line, status.
     """
-    # pure Python, per entity: the same rows, duplicates and order as
-    # drop_duplicates(entity_id, year, status, doc, line, evidence) followed by a
-    # stable sort by (entity_id, year, doc, line, status) with missing values last
-    by_id: dict[str, list[tuple[str, list[tuple]]]] = {}
-    for ent in entities:  # rows as (year, mode, status, status_cue, doc, line, sentence)
-        by_id.setdefault(ent.id, []).append((ent.name, list(map(_ROW, ent.mentions))))
-    columns: list[list[Any]] = [[] for _ in TIMELINE_COLUMNS]
-    for eid in sorted(by_id):
-        parts = by_id.pop(eid)
-        if len(parts) == 1:  # ids are unique in a build; repeated ones are merged here
-            rows = parts[0][1]
+    # by column with numpy: the same rows, repeats and order as
+    # drop_duplicates(entity_id, year, status, doc, line, evidence) (the first kept)
+    # over the entities' mentions in order, followed by a stable sort by (entity_id,
+    # year, doc, line, status) with missing values last. Each value becomes an integer
+    # code (a rank where the order counts), so both steps sort integer arrays.
+    ents = list(entities)
+    coded = ("doc", "mode", "status", "status_cue", "sentence")
+    known = {c: columns.coders[c].values if columns is not None else [] for c in coded}
+    # the columns' sentence codes are equal only within a document (geocode.columns.LOCAL),
+    # which the doc in the key makes enough; the mentions' sentences get codes after them
+    coders = {c: Coder(known[c]) for c in coded if c not in LOCAL}
+    coders["sentence"] = Coder()
+    parts: list[dict[str, np.ndarray]] = []
+    from_columns = np.zeros(len(ents), dtype=bool)
+    if columns is not None and len(columns) and columns.by_document:
+        part, from_columns = _rows_from_columns(ents, columns)
+        parts.append(part)
+    offset = 0  # entities sharing an id: their rows in the entities' order
+    for i in np.flatnonzero(~from_columns):
+        mentions = ents[i].mentions
+        part = {"owner": np.full(len(mentions), i, dtype=np.int64),
+                "position": np.arange(offset, offset + len(mentions), dtype=np.int64)}
+        offset += len(mentions)
+        for name in ("year", "line"):
+            part[name] = np.array([MISSING if v is None else v for v in
+                                   map(attrgetter(name), mentions)], dtype=np.int64)
+        for name in coded:
+            part[name] = coders[name].codes(list(map(_ATTRIBUTE[name], mentions)))
+        part["sentence"] += len(known["sentence"])
+        parts.append(part)
+    rows = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0, np.int64)
+            for k in ("owner", "position", "year", "line", *coded)}
+    owner = rows["owner"]
+    ids = Coder()
+    id_codes = ids.codes([e.id for e in ents])
+    eid = ids.ranks()[id_codes][owner] if ents else np.empty(0, np.int64)
+    year = _missing_last(rows["year"])
+    line = _missing_last(rows["line"])
+    doc = coders["doc"].ranks()[rows["doc"]]
+    status = coders["status"].ranks()[rows["status"]]
+    evidence = rows["sentence"]
+    position = rows["position"]
+    n = len(owner)
+    # repeats: equal in every key column; the first of each run (lowest position) is kept
+    order = np.lexsort((position, evidence, status, line, doc, year, eid))
+    keys = np.stack([eid, year, doc, line, status, evidence])[:, order]
+    first = np.ones(n, dtype=bool)
+    first[1:] = (keys[:, 1:] != keys[:, :-1]).any(axis=0)
+    kept = order[first]
+    kept = kept[np.lexsort((position[kept], status[kept], line[kept], doc[kept], year[kept],
+                            eid[kept]))]
+    who = owner[kept]
+    frame: dict[str, Any] = {
+        "entity_id": _objects([e.id for e in ents], who),
+        "name": _objects([e.name for e in ents], who),
+    }
+    for col, source in (("year", "year"), ("mode", "mode"), ("status", "status"),
+                        ("status_cue", "status_cue"), ("doc", "doc"), ("line", "line"),
+                        ("evidence", "sentence")):
+        values = rows[source][kept]
+        if source in ("year", "line"):
+            frame[col] = pd.arrays.IntegerArray(np.where(values == MISSING, 0, values),
+                                                values == MISSING)
+        elif source in LOCAL:
+            frame[col] = _objects([*known[source], *coders[source].values], values)
         else:
-            rows = [r for _, part in parts for r in part]
-        seen: set[tuple] = set()
-        keep = []
-        for i, key in enumerate(map(_ROW_KEY, rows)):
-            if key not in seen:
-                seen.add(key)
-                keep.append(i)
-        keep.sort(key=lambda i, rows=rows: _timeline_order(rows[i]))
-        columns[0].extend([eid] * len(keep))
-        if len(parts) == 1:
-            columns[1].extend([parts[0][0]] * len(keep))
-        else:
-            names = [name for name, part in parts for _ in part]
-            columns[1].extend([names[i] for i in keep])
-        picked = [rows[i] for i in keep]
-        for column, values in zip(columns[2:], zip(*picked, strict=True), strict=False):
-            column.extend(values)
-    df = pd.DataFrame(
-        {
-            col: pd.array(values, dtype="Int64" if col in ("year", "line") else object)
-            for col, values in zip(TIMELINE_COLUMNS, columns, strict=True)
-        },
-        columns=list(TIMELINE_COLUMNS),
-    )
+            frame[col] = _objects(coders[source].values, values)
+    df = pd.DataFrame(frame, columns=list(TIMELINE_COLUMNS))
     for col in ("entity_id", "name", "mode", "status", "status_cue", "doc", "evidence"):
         df[col] = df[col].astype(object)  # pandas infers its str dtype; the contract is object
     return df
 
 
-#: a mention's timeline values: year, mode, status, status_cue, doc, line, sentence (evidence).
-_ROW = attrgetter("year", "mode", "status", "status_cue", "doc", "line", "sentence")
-#: the values that make a timeline row a repeat: year, status, doc, line, evidence.
-_ROW_KEY = itemgetter(0, 2, 4, 5, 6)
+def _whole_entities(ents: list[Entity], columns: MentionColumns) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``columns`` its entity's index in ``ents``, and which entities are whole.
+
+    A row's index is ``-1`` when its entity is not in ``ents`` or not whole. An entity is held whole when its id is unique among ``ents`` and the columns
+    hold exactly as many rows with that id as it has mentions (an alias merge
+    gives its entity more mentions than rows under its id). Such an entity's
+    rows are its mentions, in the order read.
+    """
+    index: dict[str, int] = {}
+    repeated: set[str] = set()
+    for i, e in enumerate(ents):
+        if e.id in index:
+            repeated.add(e.id)
+        index[e.id] = i
+    id_values = columns.coders["entity_id"].values
+    entity_of_code = np.array(
+        [-1 if v in repeated else index.get(v, -1) for v in id_values], dtype=np.int64
+    )
+    row_entity = entity_of_code[columns.codes["entity_id"]]
+    counts = np.bincount(row_entity[row_entity >= 0], minlength=len(ents))
+    sizes = np.array([len(e.mentions) for e in ents], dtype=np.int64)
+    whole = (counts == sizes) & (sizes > 0)
+    row_entity[row_entity >= 0] = np.where(whole[row_entity[row_entity >= 0]],
+                                           row_entity[row_entity >= 0], -1)
+    return row_entity, whole
 
 
-def _timeline_order(row: tuple) -> tuple:
-    """Sort key of a ``_ROW``: year, doc, line, status; missing year or line last."""
-    year, line = row[0], row[5]
-    return (year is None, year or 0, row[4], line is None, line or 0, row[2])
+def _rows_from_columns(
+    ents: list[Entity], columns: MentionColumns
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The timeline rows of the entities the columns hold whole, and which those are.
+
+    The rows' order within an entity is its mentions' order: document, start,
+    end, then the order read (``geocode.entities.entities_from_mentions``).
+    """
+    row_entity, whole = _whole_entities(ents, columns)
+    rows = np.flatnonzero(row_entity >= 0)
+    codes = columns.codes
+    doc_rank = columns.coders["doc"].ranks()[codes["doc"][rows]]
+    in_entity = np.lexsort((rows, codes["end"][rows], codes["start"][rows], doc_rank))
+    position = np.empty(len(rows), dtype=np.int64)
+    position[in_entity] = np.arange(len(rows))
+    part = {"owner": row_entity[rows], "position": position}
+    for name in ("year", "line", "doc", "mode", "status", "status_cue", "sentence"):
+        part[name] = codes[name][rows]
+    return part, whole
+
+
+@dataclass
+class _Summary:
+    """What a project feature needs of an entity's mentions (``_summaries``)."""
+
+    by_year: dict[int, str]
+    docs: str
+    zones: set[str]
+    belts: set[str]
+
+
+def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summary | None]:
+    """Per entity, its status by year, documents and stated zones and belts from ``columns``.
+
+    ``None`` for an entity the columns do not hold whole (``_whole_entities``),
+    or for all when the columns are missing or hold a status without a rank:
+    those are summarised from their mentions.
+    """
+    out: list[_Summary | None] = [None] * len(ents)
+    if columns is None or not len(columns) or not columns.by_document:
+        return out
+    statuses = columns.coders["status"].values
+    if any(s not in STATUS_RANK for s in statuses):
+        return out
+    row_entity, whole = _whole_entities(ents, columns)
+    codes = columns.codes
+    rows = np.flatnonzero(row_entity >= 0)
+    ent = row_entity[rows]
+    # status by year: per (entity, year) the highest rank
+    rank_of = np.array([STATUS_RANK[s] for s in statuses], dtype=np.int64)
+    year = codes["year"][rows]
+    dated = year != MISSING
+    e_d, y_d = ent[dated], year[dated]
+    r_d = rank_of[codes["status"][rows][dated]] if len(statuses) else np.empty(0, np.int64)
+    order = np.lexsort((r_d, y_d, e_d))
+    e_d, y_d, r_d = e_d[order], y_d[order], r_d[order]
+    last = np.ones(len(e_d), dtype=bool)
+    last[:-1] = (e_d[1:] != e_d[:-1]) | (y_d[1:] != y_d[:-1])
+    by_rank = {v: k for k, v in STATUS_RANK.items()}
+    by_year: dict[int, dict[int, str]] = {}
+    for e, y, r in zip(e_d[last].tolist(), y_d[last].tolist(), r_d[last].tolist(), strict=True):
+        by_year.setdefault(e, {})[y] = by_rank[r]
+    # documents: the distinct (entity, doc) pairs, names sorted
+    doc_names = columns.coders["doc"].values
+    pairs = np.unique(ent * len(doc_names) + codes["doc"][rows])
+    docs: dict[int, list[str]] = {}
+    for pair in pairs.tolist():
+        docs.setdefault(pair // len(doc_names), []).append(doc_names[pair % len(doc_names)])
+    zones: dict[int, set[str]] = {}
+    belts: dict[int, set[str]] = {}
+    for row, zone, belt_keys in columns.stated:
+        e = int(row_entity[row])
+        if e >= 0:
+            if zone:
+                zones.setdefault(e, set()).add(zone)
+            belts.setdefault(e, set()).update(belt_keys)
+    for i in np.flatnonzero(whole).tolist():
+        out[i] = _Summary(by_year=by_year.get(i, {}), docs="|".join(sorted(docs.get(i, []))),
+                          zones=zones.get(i, set()), belts=belts.get(i, set()))
+    return out
+
+
+def _objects(values: Sequence[Any], index: np.ndarray) -> np.ndarray:
+    """``values[index]`` as an object array (the values themselves, not copies)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array[index]
+
+
+def _missing_last(values: np.ndarray) -> np.ndarray:
+    """An integer column as a sort key: ``MISSING`` after every value."""
+    present = values != MISSING
+    last = values[present].max() + 1 if present.any() else 0
+    return np.where(present, values, last)
+
+
+#: how a mention gives each timeline column that is coded.
+_ATTRIBUTE = {name: attrgetter(name) for name in ("doc", "mode", "status", "status_cue", "sentence")}
 
 
 def _clip_lines(metric: gpd.GeoSeries, district: BaseGeometry) -> gpd.GeoSeries:
@@ -276,6 +434,7 @@ def layers_from_entities(
     *,
     documents: Iterable[Any] = (),
     stated: dict[StatedKey, tuple[str, list[str]]] | None = None,
+    columns: MentionColumns | None = None,
 ) -> ProjectLayers:
     """Build the project layer, timeline, zones and belts from resolved entities.
 
@@ -289,6 +448,8 @@ def layers_from_entities(
         ``layers.stated.stated_by_mention`` of every mention of ``entities``,
         computed per document beforehand (the pipeline caches it with each
         extraction); ``None`` computes it here.
+    columns : MentionColumns, optional
+        The mentions by column (``timeline_from_entities``), for a faster timeline.
 
     Returns
     -------
@@ -338,6 +499,7 @@ def layers_from_entities(
     zones = zones_metric()
     belts = belts_metric()
     district = district_metric()
+    columns_stated = stated is not None  # the columns' stated rows are the documents' too
     if stated is None:
         stated = stated_by_mention(m for ent in entities for m in ent.mentions)
     stated_of = stated.get
@@ -349,19 +511,18 @@ def layers_from_entities(
     metric = _clip_lines(geoms.to_crs(settings.metric_crs), district)
     geoms = metric.to_crs(settings.output_crs)
     records = []
-    for ent, gm in zip(kept, metric, strict=True):
+    # from the columns when they hold the entity whole and the stated zones are the
+    # documents' (the same values as from the mentions, without a pass over them)
+    summaries = _summaries(kept, columns if columns_stated else None)
+    for ent, gm, summary in zip(kept, metric, summaries, strict=True):
         zone = assign_zone(gm, zones, district)
         belts_geo = sorted(k for k in BELT_KEYS if gm.intersects(belts[k]))
-        z_stated: set[str] = set()
-        b_stated: set[str] = set()
-        for m in ent.mentions:
-            z, b = stated_of((m.doc, m.start, m.end, m.name), nothing)
-            if z:
-                z_stated.add(z)
-            b_stated.update(b)
+        if summary is None:
+            summary = _summary(ent, stated_of, nothing)
+        z_stated, b_stated = summary.zones, summary.belts
         reach_z = _grown_keys(gm, ent.precision_m, zones) if z_stated else set()
         reach_b = _grown_keys(gm, ent.precision_m, belts) if b_stated else set()
-        by_year = status_by_year(ent.mentions)
+        by_year = summary.by_year
         years = list(by_year)
         records.append(
             {
@@ -386,7 +547,7 @@ def layers_from_entities(
                 "status_by_year": json.dumps(
                     {str(y): s for y, s in by_year.items()}, ensure_ascii=False, sort_keys=True
                 ),
-                "docs": "|".join(sorted({m.doc for m in ent.mentions})),
+                "docs": summary.docs,
                 "mention_count": len(ent.mentions),
             }
         )
@@ -397,7 +558,7 @@ def layers_from_entities(
     for col in ("zone_conflict", "belt_conflict", "in_changning"):
         frame[col] = frame[col].astype(bool)
     projects = gpd.GeoDataFrame(frame, geometry=list(geoms), crs=settings.output_crs)
-    timeline = timeline_from_entities(kept)
+    timeline = timeline_from_entities(kept, columns=columns)
     stated = int((projects["zone_stated"] != "").sum())
     conflicts = int(projects["zone_conflict"].sum())
     log.info(
@@ -414,6 +575,20 @@ def layers_from_entities(
     )
     validate_layers(layers)
     return layers
+
+
+def _summary(ent: Entity, stated_of: Any, nothing: tuple[str, list[str]]) -> _Summary:
+    """``_Summary`` of an entity from its mentions and the stated zones by mention key."""
+    zones_stated: set[str] = set()
+    belts_stated: set[str] = set()
+    for m in ent.mentions:
+        z, b = stated_of((m.doc, m.start, m.end, m.name), nothing)
+        if z:
+            zones_stated.add(z)
+        belts_stated.update(b)
+    return _Summary(by_year=status_by_year(ent.mentions),
+                    docs="|".join(sorted({m.doc for m in ent.mentions})),
+                    zones=zones_stated, belts=belts_stated)
 
 
 def _latest_status(mentions: Sequence[Mention]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import fiona
@@ -83,6 +84,32 @@ def test_timeline_equals_the_pandas_reference():
     pd.testing.assert_frame_equal(got, want)
     empty = timeline_from_entities([])
     pd.testing.assert_frame_equal(empty, _reference_timeline([]))
+
+
+_ROWS = st.tuples(
+    st.sampled_from(["中山公园", "临空12号地块", "天山五村"]),  # entity
+    st.one_of(st.none(), st.integers(2018, 2021)),  # year
+    st.sampled_from(["planned", "started", "completed"]),  # status
+    st.sampled_from(["a.txt", "b.txt", "c.txt"]),  # doc
+    st.one_of(st.none(), st.integers(1, 4)),  # line
+    st.sampled_from(["甲句。", "乙句。", "丙句。"]),  # sentence
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROWS, max_size=40), st.booleans())
+def test_timeline_equals_the_pandas_reference_on_random_rows(rows, twin):
+    """Random repeats, missing years and lines, and (``twin``) an id that repeats."""
+    by_name: dict[str, list] = {}
+    for name, year, status, doc, line, sentence in rows:
+        by_name.setdefault(name, []).append(
+            mention(name, sentence, year=year, status=status, doc=doc, line=line))
+    ents = [Entity(id=f"cn-{i}", name=name, type="plot", mentions=ms)
+            for i, (name, ms) in enumerate(sorted(by_name.items(), reverse=True))]
+    if twin and ents:
+        ents.append(Entity(id=ents[0].id, name="别名", type="plot",
+                           mentions=list(reversed(ents[-1].mentions))))
+    pd.testing.assert_frame_equal(timeline_from_entities(ents), _reference_timeline(ents))
 
 
 def test_stated_memo_equals_stated_per_mention():
@@ -221,8 +248,46 @@ def test_stated_per_document_equals_stated_over_the_archive():
         assert whole.get((m.doc, m.start, m.end, m.name), ("", [])) == memo(m)
 
 
+def test_columns_give_what_the_mentions_give(seed_paths, tmp_path, monkeypatch):
+    """On the seeds (with alias merges): the timeline and the per-entity summaries from
+    ``MentionColumns`` equal those from the mention objects, for most entities."""
+    from geocode import load_gazetteer, resolve_entities
+    from geocode.entities import entities_from_mentions
+    from layers.delivery import merge_alias_entities
+
+    monkeypatch.setattr(pipeline.settings, "cache_folder", tmp_path / "cache")
+    products = pipeline.ExtractionProducts()
+    report = pipeline.BuildReport()
+    mentions = pipeline.extract_documents(seed_paths, report, products=products)
+    columns = products.columns
+    assert len(columns) == len(mentions)
+    grouped = entities_from_mentions(mentions, columns=columns)
+    assert [(e.id, e.aliases, e.mentions) for e in grouped] == [
+        (e.id, e.aliases, e.mentions) for e in entities_from_mentions(mentions)]
+    assert all(a is b for e, f in zip(grouped, entities_from_mentions(mentions), strict=True)
+               for a, b in zip(e.mentions, f.mentions, strict=True))
+    assert entities_from_mentions(mentions[1:], columns=columns)  # not row for row: one by one
+    gazetteer = load_gazetteer()
+    entities, merges = merge_alias_entities(
+        resolve_entities(mentions, gazetteer=gazetteer, district_fallback=False), gazetteer)
+    assert merges  # the seeds have alias merges: their entities come from their mentions
+    pd.testing.assert_frame_equal(timeline_from_entities(entities, columns=columns),
+                                  timeline_from_entities(entities))
+    summaries = layers.build._summaries(entities, columns)
+    merged_into = {m["into_id"] for m in merges}
+    whole = [e for e, s in zip(entities, summaries, strict=True) if s is not None]
+    assert len(whole) >= 0.9 * len(entities)
+    assert not merged_into & {e.id for e in whole}
+    stated = products.stated.get
+    for ent, summary in zip(entities, summaries, strict=True):
+        if summary is not None:
+            assert summary == layers.build._summary(ent, stated, ("", [])), ent.name
+    assert any(s is not None and s.zones for s in summaries)  # some text states a zone
+
+
 def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Build as before the per-document products: sort and encode every mention, state over all."""
+    """Build as before the per-document products: sort and encode every mention, state over
+    all, timeline from the mention objects (not ``MentionColumns``)."""
     monkeypatch.setattr(
         pipeline, "_write_mention_blocks",
         lambda entities, extracted, blocks, path: pipeline._write_mentions(
@@ -231,7 +296,8 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     real = layers.build.layers_from_entities
     monkeypatch.setattr(
         layers.build, "layers_from_entities",
-        lambda entities, *, documents=(), stated=None: real(entities, documents=documents),
+        lambda entities, *, documents=(), stated=None, columns=None: real(
+            entities, documents=documents),
     )
 
 
@@ -271,6 +337,12 @@ def test_warm_rebuild_is_byte_identical_to_a_cold_build(tmp_path, seed_paths, mo
     # feature ids are those of the cold build, in the same order
     ids = [f["id"] for f in json.loads((tmp_path / "warm" / "projects.geojson").read_text())["features"]]
     assert ids == [f["id"] for f in json.loads((tmp_path / "cold" / "projects.geojson").read_text())["features"]]
+    # the report's status counts (from the columns) are those of the mentions written
+    lines = (tmp_path / "warm" / "mentions.jsonl").read_text(encoding="utf-8").splitlines()
+    statuses = Counter(json.loads(line)["status"] for line in lines)
+    counts = json.loads((tmp_path / "warm" / "build_report.json").read_text())["counts"]
+    assert counts["status"] == dict(sorted(statuses.items()))
+    assert counts["mentions"] == len(lines)
 
 
 def test_save_layers_in_background_writes_the_same_files(tmp_path):

@@ -1,0 +1,179 @@
+"""Mentions by column: what the layers need of every mention, as integer arrays.
+
+A large archive has hundreds of thousands of mentions. Building the timeline
+from their ``Mention`` objects touches each object several times, and that
+memory traffic, not the sorting, is what costs. The extraction results (and
+the cache entries) already hold the mentions by column, with the values that
+repeat (document, entity id, status, sentence …) stored once per document and
+an integer code per mention; ``MentionColumns`` keeps those columns, with one
+code space for the whole build, beside the ``Mention`` objects. Row ``i`` of the
+columns is the ``i``-th mention of the build's mention list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MISSING", "Coder", "MentionColumns"]
+
+#: an integer column's code for ``None`` (years and lines are positive).
+MISSING = -1
+
+#: the columns kept as codes into a list of distinct values.
+CODED = ("entity_id", "doc", "mode", "status", "status_cue", "sentence")
+#: coded columns whose codes are equal only within a document (its sentences: the same
+#: sentence in two documents gets two codes), kept without an index of their values.
+LOCAL = ("sentence",)
+#: the columns kept as integers (``MISSING`` for ``None``).
+INTEGER = ("line", "start", "end", "year")
+
+
+class Coder:
+    """Distinct values and an integer code for each (in order of first appearance).
+
+    Parameters
+    ----------
+    values : sequence, optional
+        Values already coded ``0 .. n-1`` (distinct).
+    """
+
+    def __init__(self, values: Sequence[Any] = ()) -> None:
+        self.values: list[Any] = list(values)
+        self.index: dict[Any, int] = {v: i for i, v in enumerate(self.values)}
+
+    def code(self, value: Any) -> int:
+        """The code of ``value``, a new one when it was not seen."""
+        code = self.index.get(value)
+        if code is None:
+            code = self.index[value] = len(self.values)
+            self.values.append(value)
+        return code
+
+    def codes(self, values: Sequence[Any]) -> np.ndarray:
+        """The codes of ``values`` as an integer array (new values get new codes)."""
+        index = self.index
+        seen = len(self.values)
+        # len(index) is taken before a new value is put in: the next code
+        codes = [index.setdefault(v, len(index)) for v in values]
+        if len(index) > seen:
+            known = self.values
+            for value, code in zip(values, codes, strict=True):
+                if code == len(known):
+                    known.append(value)
+        return np.array(codes, dtype=np.int64)
+
+    def ranks(self) -> np.ndarray:
+        """Per code, its value's place in sorted order (``None`` last)."""
+        order = sorted(range(len(self.values)),
+                       key=lambda i: (self.values[i] is None, self.values[i] or ""))
+        rank = np.empty(len(self.values), dtype=np.int64)
+        rank[order] = np.arange(len(self.values))
+        return rank
+
+
+@dataclass
+class MentionColumns:
+    """The mentions of a build by column, in the order of its mention list.
+
+    Attributes
+    ----------
+    codes : dict of str to ndarray
+        Per column of ``CODED``, one code per mention into ``coders[column]``;
+        per column of ``INTEGER``, the value (``MISSING`` for ``None``).
+    coders : dict of str to Coder
+        The values of each ``CODED`` column (distinct, except for ``LOCAL``
+        columns, whose coder is not to be used for new values).
+    stated : list of (int, str, list of str)
+        The rows whose text states a zone or belt: (row, zone, belts), as
+        ``layers.stated.stated_by_mention`` gives them.
+    by_document : bool
+        False when two documents joined share a name: the ``LOCAL`` codes of
+        their rows are then not comparable, and the columns are not to be used.
+    """
+
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
+    coders: dict[str, Coder] = field(default_factory=lambda: {c: Coder() for c in CODED})
+    stated: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    by_document: bool = True
+
+    def __len__(self) -> int:
+        column = self.codes.get("line")
+        return 0 if column is None else len(column)
+
+    def part(self, columns: Mapping[str, Any], n: int,
+             stated: Sequence[Sequence[Any]] = ()) -> dict[str, Any]:
+        """One document's mentions from its extraction result's ``columns``, coded.
+
+        Parameters
+        ----------
+        columns : mapping
+            The result's columns (``gis.pipeline._result``): a coded column as
+            ``{"values": [...], "codes": [...]}``, any other as a list.
+        n : int
+            How many mentions the columns hold.
+        stated : sequence of (int, str, list of str)
+            The result's ``stated``: (mention index, zone, belts).
+
+        Returns
+        -------
+        dict of str to ndarray
+            The document's part, for ``join``.
+
+        Raises
+        ------
+        ValueError
+            When a column does not hold ``n`` values.
+        """
+        part: dict[str, np.ndarray] = {}
+        for name in CODED:
+            column = columns[name]
+            if not isinstance(column, Mapping):
+                part[name] = self.coders[name].codes(column)
+                continue
+            codes = np.asarray(column["codes"], dtype=np.int64)
+            if name in LOCAL:  # the document's values, appended as they are
+                known = self.coders[name].values
+                part[name] = codes + len(known)
+                known.extend(column["values"])
+            else:
+                part[name] = self.coders[name].codes(column["values"])[codes]
+        for name in INTEGER:
+            part[name] = np.array([MISSING if v is None else v for v in columns[name]],
+                                  dtype=np.int64)
+        if any(len(v) != n for v in part.values()):
+            raise ValueError(f"mention columns do not hold {n} values each")
+        part["stated"] = [(int(i), zone, list(belts)) for i, zone, belts in stated]
+        return part
+
+    def join(self, parts: Sequence[Mapping[str, Any]]) -> MentionColumns:
+        """Set the columns to the documents' parts one after the other; returns itself."""
+        self.codes = {
+            name: np.concatenate([p[name] for p in parts]) if parts else np.empty(0, np.int64)
+            for name in (*CODED, *INTEGER)
+        }
+        offset = 0
+        self.stated = []
+        seen: set[int] = set()
+        for p in parts:
+            docs = set(np.unique(p["doc"]).tolist())
+            if docs & seen:  # two files of one name: their sentence codes cannot be told apart
+                self.by_document = False
+            seen |= docs
+            self.stated += [(offset + i, zone, belts) for i, zone, belts in p["stated"]]
+            offset += len(p["line"])
+        return self
+
+    def values(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """The values of column ``name`` at ``rows``, as an object array."""
+        if name in INTEGER:
+            column = self.codes[name][rows]
+            out = column.astype(object)
+            out[column == MISSING] = None
+            return out
+        distinct = np.empty(len(self.coders[name].values), dtype=object)
+        distinct[:] = self.coders[name].values
+        return distinct[self.codes[name][rows]]
