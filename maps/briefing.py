@@ -34,7 +34,15 @@ from layers.model import ProjectLayers
 from maps import palette
 from maps._cartography import status_years
 from maps.fonts import PPTX_EA_FALLBACK, cjk_family
-from maps.pictures import FIGSIZE, MAP_BOX, LegendEntry, Picture, render_pictures, zone_label
+from maps.pictures import (
+    FIGSIZE,
+    MAP_BOX,
+    LegendEntry,
+    Picture,
+    prepare_pictures,
+    render_pictures,
+    zone_label,
+)
 
 __all__ = ["MAP_TABLE_ROWS", "TABLE_ROWS", "changed_projects", "deck_from_pictures",
            "make_briefing"]
@@ -591,6 +599,16 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
     log.info("briefing: wrote %d slides to %s (CJK font %s, PowerPoint fallback %s)",
              len(prs.slides), path, family, PPTX_EA_FALLBACK)
     return Path(path)
+
+
+def prepare_briefing() -> None:
+    """Do now what every briefing needs before its layers exist (``prepare_pictures``).
+
+    Importing this module loads matplotlib and python-pptx; the font and the
+    base layers are read here. The pipeline calls it in the briefing's
+    process, forked at the start of a build, while the documents are read.
+    """
+    prepare_pictures()
 
 
 def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = None,

@@ -1423,6 +1423,26 @@ def _workers(jobs: int | None, n: int) -> int:
     return max(1, min(wanted, n))
 
 
+def prepare_pictures() -> None:
+    """Do now what drawing pictures of any layers needs first, to overlap other work.
+
+    Finds the CJK font and reads its glyph map, reads the bundled reference
+    layers and turns them into paths in the metric CRS (``_bundled_base``):
+    each is kept for the process, so a later ``render_pictures`` without
+    ``reference`` skips them. The pipeline calls this in the briefing's
+    process while the documents are read.
+
+    Raises
+    ------
+    PlanmapError
+        When no CJK font is installed or the reference layers have no district.
+    """
+    started = time.perf_counter()
+    cjk_family()
+    _bundled_base(settings.metric_crs, str(settings.reference_data_folder))
+    log.debug("pictures: font and base layers ready in %.2f s", time.perf_counter() - started)
+
+
 def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
                     jobs: int | None = None, cache: bool = True) -> list[Picture]:
     """Draw every briefing picture into ``out/slides`` and describe each.
