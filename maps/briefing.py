@@ -541,6 +541,10 @@ def _media_stored():
         _ZipPkgWriter.write = original
 
 
+#: The kinds of picture the deck shows (the year maps are pictures only).
+DECK_KINDS = ("overview", "zone", "belt", "delivery")
+
+
 def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path: Path) -> Path:
     """Write the briefing deck for pictures already drawn by ``render_pictures``.
 
@@ -642,7 +646,13 @@ def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = 
         When no CJK font is installed (the message names ``fonts-noto-cjk``).
     """
     out = Path(out)
-    pictures = render_pictures(layers, out, reference=reference, jobs=jobs, cache=cache)
-    deck = deck_from_pictures(layers, pictures, out / "briefing.pptx")
+    decks: list[Path] = []
+
+    def deck(pictures: list[Picture]) -> None:
+        decks.append(deck_from_pictures(layers, pictures, out / "briefing.pptx"))
+
+    # the deck is made as soon as its pictures are drawn, while the year maps are drawn
+    pictures = render_pictures(layers, out, reference=reference, jobs=jobs, cache=cache,
+                               first=DECK_KINDS, meanwhile=deck)
     paths = [p for picture in pictures for p in (picture.png, picture.svg)]
-    return [*paths, deck]
+    return [*paths, *decks]
