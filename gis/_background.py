@@ -14,6 +14,7 @@ documents on the second core.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import weakref
@@ -183,8 +184,12 @@ class Awaiting:
         self._process.start()
         inbox.close()
         child_end.close()
-        # dropped without a result (the build failed): close the input, the child ends
-        weakref.finalize(self, Awaiting._close, self._inbox, self._conn, self._process)
+        # dropped without a result (the build failed): close the input, the child ends. Also
+        # at exit, before multiprocessing's own exit hook (registered earlier, so run later)
+        # joins the child, which would otherwise wait for its input forever
+        self._finalizer = weakref.finalize(
+            self, Awaiting._close, self._inbox, self._conn, self._process)
+        atexit.register(self._finalizer)
 
     @staticmethod
     def _close(inbox: Any, conn: Any, process: Any) -> None:
@@ -237,6 +242,7 @@ class Awaiting:
                 if self._sender is not None:
                     self._sender.join()
                 self._process.join()
+                atexit.unregister(self._finalizer)
             if self._outcome is None:
                 self._outcome = (False, PlanmapError(
                     f"the process writing the {self._what} ended without a result (exit code "

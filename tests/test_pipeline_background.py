@@ -190,3 +190,23 @@ def test_failed_build_leaves_no_briefing_process(tmp_path):
     for process in multiprocessing.active_children():
         process.join(timeout=30)
     assert not [p for p in multiprocessing.active_children() if p.name == "planmap-briefing"]
+
+
+def test_awaiting_never_given_input_does_not_hold_up_the_exit():
+    import subprocess
+    import sys
+
+    code = (
+        # a finalizer made first, as libraries do: weakref's exit hook then runs after
+        # multiprocessing's, which joins the children
+        "import weakref\n"
+        "class Thing: pass\n"
+        "thing = Thing()\n"
+        "weakref.finalize(thing, print, end='')\n"
+        "from gis._background import Awaiting\n"
+        "job = Awaiting(dict, dict, what='briefing')\n"  # kept alive until the interpreter ends
+        "print('done')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr
