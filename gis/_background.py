@@ -89,23 +89,34 @@ class Background:
     def result(self) -> Any:
         """Wait for ``func`` to end; return its value or raise its exception."""
         if self._outcome is None and self._process is not None:
-            try:
-                self._outcome = self._conn.recv()
-            except EOFError:
-                pass
-            finally:
-                self._conn.close()
-                self._process.join()
-            if self._outcome is None:
-                self._outcome = (False, PlanmapError(
-                    f"the process writing the {self._what} ended without a result (exit code "
-                    f"{self._process.exitcode}); run the build again, with -v to see its error"
-                ))
+            self._outcome = _receive(self._conn, self._process, self._what)
         assert self._outcome is not None
-        ok, value = self._outcome
-        if not ok:
-            raise value
-        return value
+        return _value(self._outcome)
+
+
+def _receive(conn: Any, process: Any, what: str) -> tuple[bool, Any]:
+    """The child's ``(ok, value or exception)``; an error when it ended without sending one."""
+    outcome = None
+    try:
+        outcome = conn.recv()
+    except EOFError:
+        pass
+    finally:
+        conn.close()
+        process.join()
+    if outcome is None:
+        outcome = (False, PlanmapError(
+            f"the process writing the {what} ended without a result (exit code "
+            f"{process.exitcode}); run the build again, with -v to see its error"
+        ))
+    return outcome
+
+
+def _value(outcome: tuple[bool, Any]) -> Any:
+    ok, value = outcome
+    if not ok:
+        raise value
+    return value
 
 
 def _prepare_then_run(inbox: Any, parents_end: Any, conn: Any, prepare: Any, func: Any) -> None:
@@ -234,23 +245,11 @@ class Awaiting:
             if self._sender is None:
                 self.cancel()
             try:
-                self._outcome = self._conn.recv()
-            except EOFError:
-                pass
+                self._outcome = _receive(self._conn, self._process, self._what)
             finally:
-                self._conn.close()
                 if self._sender is not None:
                     self._sender.join()
-                self._process.join()
                 atexit.unregister(self._finalizer)
-            if self._outcome is None:
-                self._outcome = (False, PlanmapError(
-                    f"the process writing the {self._what} ended without a result (exit code "
-                    f"{self._process.exitcode}); run the build again, with -v to see its error"
-                ))
         if self._outcome is None:
             raise PlanmapError(f"the {self._what} was not given its input")
-        ok, value = self._outcome
-        if not ok:
-            raise value
-        return value
+        return _value(self._outcome)
