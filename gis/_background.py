@@ -252,4 +252,11 @@ class Awaiting:
                 atexit.unregister(self._finalizer)
         if self._outcome is None:
             raise PlanmapError(f"the {self._what} was not given its input")
+        ok, value = self._outcome
+        if not ok and self._process is not None and not isinstance(
+                value, (PlanmapError, KeyboardInterrupt, SystemExit)):
+            # its traceback stayed in the child: say where it happened
+            raise PlanmapError(
+                f"the process writing the {self._what} failed: {type(value).__name__}: "
+                f"{value}; run the build again, with -v to see its messages") from value
         return _value(self._outcome)

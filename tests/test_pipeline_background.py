@@ -87,6 +87,22 @@ def test_awaiting_raises_the_error_of_prepare_or_of_the_work(fork):
         job.result()
 
 
+def _divide(a: int, b: int) -> float:
+    return a / b
+
+
+def test_awaiting_child_failure_of_any_kind_is_a_planmap_error_naming_it():
+    job = Awaiting(_remember_pid, _divide, what="briefing")
+    job.send(1, 0)
+    with pytest.raises(PlanmapError, match="briefing failed: ZeroDivisionError") as caught:
+        job.result()
+    assert isinstance(caught.value.__cause__, ZeroDivisionError)
+    job = Awaiting(_remember_pid, _divide, fork=False)
+    job.send(1, 0)
+    with pytest.raises(ZeroDivisionError):  # here, it keeps its own traceback
+        job.result()
+
+
 def test_awaiting_child_that_dies_is_an_error():
     job = Awaiting(_remember_pid, os._exit, what="briefing")
     job.send(3)
