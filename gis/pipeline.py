@@ -7,6 +7,7 @@ is a thin layer over it. Each stage logs what it did and how many.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
@@ -25,6 +26,7 @@ from typing import Any
 from tqdm import tqdm
 
 from gis import settings
+from gis._background import Awaiting as _Awaiting
 from gis._background import Background as _Background
 from gis._errors import DocumentError, PlanmapError
 from gis.atomic import atomic_path, write_bytes_atomic, write_text_atomic
@@ -678,6 +680,8 @@ def build(
     report = BuildReport()
     files = collect_paths(paths or [settings.seeds_folder])
     log.info("found %d document files", len(files))
+    # forked now, before any thread starts: sets up the briefing while the documents are read
+    briefing = _start_briefing(stages, cache=cache)
     warm_up = None
     if jobs == 1 and any(s in stages for s in ("layers", "map", "slides")):
         # the district's zones, belts and base layers do not depend on the documents:
@@ -696,7 +700,7 @@ def build(
         return _build_from_mentions(
             mentions, files, report, out, products, stages=stages, offline=offline,
             online=online, gazetteer=gazetteer, cache=cache, keep_alive=keep_alive,
-            release_gc=release_gc,
+            release_gc=release_gc, briefing=briefing,
         )
 
 
@@ -742,6 +746,7 @@ def _build_from_mentions(
     cache: bool,
     keep_alive: list[Any] | None,
     release_gc: Callable[[], None],
+    briefing: _Awaiting | None,
 ) -> BuildReport:
     """``build`` from the extracted mentions on: resolve, merge, then every output."""
     from geocode import load_gazetteer, resolve_entities
@@ -782,6 +787,7 @@ def _build_from_mentions(
         _build_rest(
             report, entities, merges, read, out, stages=stages, products=products,
             by_name=by_name, offline=offline, cache=cache, keep_alive=keep_alive,
+            briefing=briefing,
         )
     finally:
         jsonl.result()
@@ -810,6 +816,33 @@ def _write_mentions_jsonl(
     return _write_mentions(_sorted_mentions(entities), path)
 
 
+def _start_briefing(stages: Sequence[str], *, cache: bool) -> _Awaiting | None:
+    """The briefing's process, forked at the start of a build when ``slides`` is a stage.
+
+    It imports matplotlib and python-pptx, finds the CJK font and projects the
+    base layers (``maps.briefing.prepare_briefing``) while this process reads
+    the documents, then draws once ``_build_rest`` sends it the layers. Run
+    here instead (at the send) when there is nothing to overlap it with.
+    """
+    if "slides" not in stages:
+        return None
+    overlap = "layers" in stages or "map" in stages
+    return _Awaiting(_prepare_briefing, functools.partial(_make_briefing, cache=cache),
+                     fork=overlap, what="briefing")
+
+
+def _prepare_briefing() -> None:
+    from maps.briefing import prepare_briefing
+
+    prepare_briefing()
+
+
+def _make_briefing(layers: Any, out: Path, *, cache: bool) -> list[Path]:
+    import maps
+
+    return maps.make_briefing(layers, out, cache=cache)
+
+
 def _build_rest(
     report: BuildReport,
     entities: list[Any],
@@ -823,6 +856,7 @@ def _build_rest(
     offline: bool,
     cache: bool,
     keep_alive: list[Any] | None = None,
+    briefing: _Awaiting | None = None,
 ) -> None:
     """``build`` from the resolved entities on: unresolved.csv, counts, layers, map, briefing."""
     import numpy as np
@@ -870,17 +904,11 @@ def _build_rest(
         from layers.delivery import delivery_summary
 
         report.counts["delivery"] = delivery_summary(project_layers.delivery)
-        briefing = None
-        if "slides" in stages:
-            # the pictures and deck take longest: drawn in a forked process while this one
-            # writes the layers and the map (in-process when there is nothing to overlap)
-            from maps import make_briefing
-
-            overlap = "layers" in stages or "map" in stages
-            briefing = _Background(
-                functools.partial(make_briefing, cache=cache), project_layers, out,
-                fork=overlap, what="briefing",
-            )
+        if briefing is not None:
+            # the pictures and deck take longest: drawn by the process forked at the start
+            # while this one writes the layers and the map; it never reads the timeline
+            briefing.send(dataclasses.replace(
+                project_layers, timeline=project_layers.timeline.iloc[:0]), out)
         try:
             if "layers" in stages:
                 written = save_layers(

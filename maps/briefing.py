@@ -34,7 +34,15 @@ from layers.model import ProjectLayers
 from maps import palette
 from maps._cartography import status_years
 from maps.fonts import PPTX_EA_FALLBACK, cjk_family
-from maps.pictures import FIGSIZE, MAP_BOX, LegendEntry, Picture, render_pictures, zone_label
+from maps.pictures import (
+    FIGSIZE,
+    MAP_BOX,
+    LegendEntry,
+    Picture,
+    prepare_pictures,
+    render_pictures,
+    zone_label,
+)
 
 __all__ = ["MAP_TABLE_ROWS", "TABLE_ROWS", "changed_projects", "deck_from_pictures",
            "make_briefing"]
@@ -533,6 +541,10 @@ def _media_stored():
         _ZipPkgWriter.write = original
 
 
+#: The kinds of picture the deck shows (the year maps are pictures only).
+DECK_KINDS = ("overview", "zone", "belt", "delivery")
+
+
 def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path: Path) -> Path:
     """Write the briefing deck for pictures already drawn by ``render_pictures``.
 
@@ -593,6 +605,16 @@ def deck_from_pictures(layers: ProjectLayers, pictures: Sequence[Picture], path:
     return Path(path)
 
 
+def prepare_briefing() -> None:
+    """Do now what every briefing needs before its layers exist (``prepare_pictures``).
+
+    Importing this module loads matplotlib and python-pptx; the font and the
+    base layers are read here. The pipeline calls it in the briefing's
+    process, forked at the start of a build, while the documents are read.
+    """
+    prepare_pictures()
+
+
 def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
                   jobs: int | None = None, cache: bool = True) -> list[Path]:
     """Draw the briefing pictures and write ``out/briefing.pptx``.
@@ -624,7 +646,13 @@ def make_briefing(layers: ProjectLayers, out: Path, *, reference: dict | None = 
         When no CJK font is installed (the message names ``fonts-noto-cjk``).
     """
     out = Path(out)
-    pictures = render_pictures(layers, out, reference=reference, jobs=jobs, cache=cache)
-    deck = deck_from_pictures(layers, pictures, out / "briefing.pptx")
+    decks: list[Path] = []
+
+    def deck(pictures: list[Picture]) -> None:
+        decks.append(deck_from_pictures(layers, pictures, out / "briefing.pptx"))
+
+    # the deck is made as soon as its pictures are drawn, while the year maps are drawn
+    pictures = render_pictures(layers, out, reference=reference, jobs=jobs, cache=cache,
+                               first=DECK_KINDS, meanwhile=deck)
     paths = [p for picture in pictures for p in (picture.png, picture.svg)]
-    return [*paths, deck]
+    return [*paths, *decks]

@@ -48,7 +48,7 @@ import struct
 import time
 import unicodedata
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1423,8 +1423,30 @@ def _workers(jobs: int | None, n: int) -> int:
     return max(1, min(wanted, n))
 
 
+def prepare_pictures() -> None:
+    """Do now what drawing pictures of any layers needs first, to overlap other work.
+
+    Finds the CJK font and reads its glyph map, reads the bundled reference
+    layers and turns them into paths in the metric CRS (``_bundled_base``):
+    each is kept for the process, so a later ``render_pictures`` without
+    ``reference`` skips them. The pipeline calls this in the briefing's
+    process while the documents are read.
+
+    Raises
+    ------
+    PlanmapError
+        When no CJK font is installed or the reference layers have no district.
+    """
+    started = time.perf_counter()
+    cjk_family()
+    _bundled_base(settings.metric_crs, str(settings.reference_data_folder))
+    log.debug("pictures: font and base layers ready in %.2f s", time.perf_counter() - started)
+
+
 def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None = None,
-                    jobs: int | None = None, cache: bool = True) -> list[Picture]:
+                    jobs: int | None = None, cache: bool = True,
+                    first: Collection[str] = (),
+                    meanwhile: Callable[[list[Picture]], object] | None = None) -> list[Picture]:
     """Draw every briefing picture into ``out/slides`` and describe each.
 
     Parameters
@@ -1448,6 +1470,13 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
         ``settings.cache_folder / "pictures"`` (the files are copied byte for
         byte) and store the ones drawn; ``False`` draws every picture and
         leaves the cache alone.
+    first : collection of str
+        Kinds of picture (``"overview"``, ``"zone"``, ``"belt"``, ``"year"``,
+        ``"delivery"``) drawn before the others.
+    meanwhile : callable, optional
+        Called here with the pictures of the kinds ``first`` (in drawing
+        order) as soon as they are all written, while the workers draw the
+        rest: the deck is made from them while the year maps are drawn.
 
     Returns
     -------
@@ -1486,15 +1515,24 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
                         numbers={k: int(v) for k, v in record["numbers"].items()},
                         texts=list(record["texts"]), note=record["note"],
                         seconds=time.perf_counter() - t0)
-        todo = [i for i, picture in enumerate(pictures) if picture is None]
+        early = [i for i, spec in enumerate(specs) if spec.kind in first]
+
+        def early_ready() -> None:
+            if meanwhile is not None:
+                meanwhile([pictures[i] for i in early])
+
+        # the sheets of kinds ``first`` before the others, each group in drawing order
+        todo = sorted((i for i, picture in enumerate(pictures) if picture is None),
+                      key=lambda i: specs[i].kind not in first)
+        n_early = sum(1 for i in todo if specs[i].kind in first)
         workers = _workers(jobs, len(todo) - 1)  # one sheet is drawn here first
         if todo and workers > 1:
             folder.mkdir(parents=True, exist_ok=True)
             # the first sheet drawn here: the workers inherit its figure and every text,
             # glyph and outline cache it filled, instead of each filling its own
-            first, rest = todo[0], todo[1:]
+            head, rest = todo[0], todo[1:]
             fig = _figure()
-            pictures[first] = _render_one(ctx, specs[first], folder, fig)
+            pictures[head] = _render_one(ctx, specs[head], folder, fig)
             _FORK_STATE = (ctx, specs, folder, rc)
             _WORKER_FIGURE[:] = [fig]
             # what is there now is inherited, not collected again: a worker's garbage collector
@@ -1505,10 +1543,15 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
                                            mp_context=multiprocessing.get_context("fork"))
                 with pool:
                     # the costliest sheets (most projects) first, so no worker ends last alone
-                    order = sorted(rest, key=lambda i: -len(specs[i].projects))
-                    for i, picture in zip(order, pool.map(_render_in_worker, order),
-                                          strict=True):
+                    order = sorted(rest, key=lambda i: (specs[i].kind not in first,
+                                                        -len(specs[i].projects)))
+                    if n_early <= 1:  # none, or only the first, drawn here already
+                        early_ready()
+                    drawn = pool.map(_render_in_worker, order)
+                    for n, (i, picture) in enumerate(zip(order, drawn, strict=True), start=2):
                         pictures[i] = picture
+                        if n == n_early:
+                            early_ready()
             finally:
                 gc.unfreeze()
                 _FORK_STATE = None
@@ -1516,9 +1559,15 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
             _clear(fig)
         elif todo:
             fig = _figure()
-            for i in todo:
+            for n, i in enumerate(todo, start=1):
+                if n == n_early + 1:
+                    early_ready()
                 pictures[i] = _render_one(ctx, specs[i], folder, fig)
             _clear(fig)
+            if n_early == len(todo):
+                early_ready()
+        else:
+            early_ready()
         if store is not None:
             for i in todo:
                 picture = pictures[i]

@@ -366,3 +366,26 @@ def test_png_writer_round_trips_every_pixel():
         assert img.mode == "RGB" and img.size == (67, 41)
         assert round(img.info["dpi"][0]) == 150 and img.info["Software"] == "planmap"
         assert (np.asarray(img) == rgba[:, :, :3]).all()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_meanwhile_gets_the_first_kinds_before_the_rest_is_drawn(tmp_path, jobs):
+    layers = briefing_layers(delivery=True)
+    seen: list[tuple[list[str], list[str]]] = []
+    years_then: list[str] = []
+
+    def meanwhile(pictures):
+        missing = [p.stem for p in pictures if not (p.png.exists() and p.svg.exists())]
+        seen.append(([p.stem for p in pictures], missing))
+        years_then.extend(f.name for f in (tmp_path / "slides").glob("year_*"))
+
+    first = ("overview", "zone", "delivery")
+    pictures = render_pictures(layers, tmp_path, jobs=jobs, cache=False, first=first,
+                               meanwhile=meanwhile)
+    (stems, missing), = seen  # called once, with every picture of those kinds written
+    assert stems == [p.stem for p in pictures if p.kind in first]
+    assert missing == [] and len(stems) >= 3
+    assert [p.stem for p in pictures][0] == "overview"  # the order returned is unchanged
+    assert any(p.kind == "year" for p in pictures)
+    if jobs == 1:  # drawn here one after the other: no year map was drawn yet
+        assert years_then == []
