@@ -177,3 +177,42 @@ class MentionColumns:
         distinct = np.empty(len(self.coders[name].values), dtype=object)
         distinct[:] = self.coders[name].values
         return distinct[self.codes[name][rows]]
+
+    def whole(self, entities: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, its entity's index in ``entities``, and which entities the rows hold whole.
+
+        An entity is held whole when its id is unique among ``entities`` and
+        the columns hold exactly as many rows with that id as it has mentions:
+        its mentions are then the mentions extracted with its id (only an alias
+        merge re-makes mentions, and it gives its entity more mentions than
+        rows under its id). A row's index is ``-1`` when its entity is not in
+        ``entities`` or not whole.
+
+        Parameters
+        ----------
+        entities : sequence of Entity
+            The entities, each with ``id`` and ``mentions``.
+
+        Returns
+        -------
+        (ndarray, ndarray)
+            The rows' entity indices and, per entity, whether it is whole.
+        """
+        index: dict[str, int] = {}
+        repeated: set[str] = set()
+        for i, e in enumerate(entities):
+            if e.id in index:
+                repeated.add(e.id)
+            index[e.id] = i
+        entity_of_code = np.array(
+            [-1 if v in repeated else index.get(v, -1) for v in self.coders["entity_id"].values],
+            dtype=np.int64,
+        )
+        row_entity = entity_of_code[self.codes["entity_id"]]
+        known = row_entity >= 0
+        counts = np.bincount(row_entity[known], minlength=len(entities))
+        sizes = np.array([len(e.mentions) for e in entities], dtype=np.int64)
+        whole = (counts == sizes) & (sizes > 0)
+        row_entity[known] = np.where(whole[row_entity[known]], row_entity[known], -1)
+        return row_entity, whole
+

@@ -420,7 +420,7 @@ def _to_mentions(
     for name in MENTION_FIELDS:
         column = result["columns"][name]
         if name in _SHARED_FIELDS:
-            values = [sd(v, v) for v in column["values"]]
+            values = list(map(sd, column["values"], column["values"]))
             column = list(map(values.__getitem__, column["codes"]))
         if len(column) != n:
             raise KeyError(f"column {name!r} has {len(column)} values for {n} mentions")
@@ -527,6 +527,7 @@ def _write_mention_blocks(
     extracted: Sequence[Any],
     blocks: Sequence[tuple[str, Path | None]],
     path: Path,
+    columns: Any = None,
 ) -> Path:
     """Write ``mentions.jsonl`` from the documents' cached lines where they still hold.
 
@@ -547,29 +548,25 @@ def _write_mention_blocks(
         ``ExtractionProducts.blocks``; the document names are unique.
     path : Path
         ``mentions.jsonl``.
+    columns : MentionColumns, optional
+        ``extracted`` by column: which documents changed is then found without
+        a pass over the mentions (``_changed_documents``).
     """
-    original = set(map(id, extracted))
-    extracted_count = Counter(m.doc for m in extracted)
-    final_count: Counter[str] = Counter()
-    dirty: set[str] = set()
-    for e in entities:
-        for m in e.mentions:
-            final_count[m.doc] += 1
-            if id(m) not in original:
-                dirty.add(m.doc)
     block_of = dict(blocks)
-    dirty |= {d for d in final_count if final_count[d] != extracted_count[d] or block_of.get(d) is None}
+    docs, dirty = _changed_documents(entities, extracted, columns)
+    dirty |= {d for d in docs if block_of.get(d) is None}
     by_doc: dict[str, list[Any]] = {d: [] for d in dirty}
-    for e in entities:
-        for m in e.mentions:
-            found = by_doc.get(m.doc)
-            if found is not None:
-                found.append(m)
+    if by_doc:
+        for e in entities:
+            for m in e.mentions:
+                mentions = by_doc.get(m.doc)
+                if mentions is not None:
+                    mentions.append(m)
     log.debug("mentions.jsonl: %d documents from the cache, %d encoded",
-              len(final_count) - len(dirty), len(dirty))
+              len(docs) - len(dirty), len(dirty))
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            for doc in sorted(final_count):
+            for doc in sorted(docs):
                 if doc in by_doc:
                     ordered = sorted(by_doc.pop(doc), key=_order_in_doc)
                     for i in range(0, len(ordered), 10_000):
@@ -580,6 +577,39 @@ def _write_mention_blocks(
             fh.flush()
             os.fsync(fh.fileno())
     return path
+
+
+def _changed_documents(
+    entities: Sequence[Any], extracted: Sequence[Any], columns: Any = None
+) -> tuple[set[str], set[str]]:
+    """The documents with mentions in ``entities``, and those changed since extracted.
+
+    A document is changed when its mentions in ``entities`` are not exactly the
+    objects extracted from it. With ``columns`` (``MentionColumns`` of ``extracted``, row for row), from
+    integer arrays: a document is unchanged when every one of its rows
+    belongs to an entity held whole (``MentionColumns.whole``). Otherwise by
+    each mention's identity and each document's count.
+    """
+    n_final = sum(len(e.mentions) for e in entities)
+    if columns is not None and columns.by_document and len(columns) == len(extracted) == n_final:
+        import numpy as np
+
+        row_entity, _ = columns.whole(entities)
+        names = columns.coders["doc"].values
+        codes = columns.codes["doc"]
+        docs = {names[c] for c in np.unique(codes).tolist()}
+        return docs, {names[c] for c in np.unique(codes[row_entity < 0]).tolist()}
+    original = set(map(id, extracted))
+    extracted_count = Counter(m.doc for m in extracted)
+    final_count: Counter[str] = Counter()
+    dirty: set[str] = set()
+    for e in entities:
+        for m in e.mentions:
+            final_count[m.doc] += 1
+            if id(m) not in original:
+                dirty.add(m.doc)
+    dirty |= {d for d in final_count if final_count[d] != extracted_count[d]}
+    return set(final_count), dirty
 
 
 def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:
@@ -780,7 +810,8 @@ def _build_from_mentions(
     # a large archive's mentions.jsonl is written by a forked process while this one goes on
     jsonl = _Background(
         _write_mentions_jsonl, entities, mentions, products.blocks if by_name else None,
-        out / "mentions.jsonl", fork=len(mentions) >= _BACKGROUND_MENTIONS, what="mentions.jsonl",
+        out / "mentions.jsonl", products.columns,
+        fork=len(mentions) >= _BACKGROUND_MENTIONS, what="mentions.jsonl",
     )
     del mentions
     try:
@@ -809,10 +840,11 @@ def _write_mentions_jsonl(
     extracted: Sequence[Any],
     blocks: Sequence[tuple[str, Path | None]] | None,
     path: Path,
+    columns: Any = None,
 ) -> Path:
     """``mentions.jsonl``: from the documents' cached blocks when given, else encoded whole."""
     if blocks is not None:
-        return _write_mention_blocks(entities, extracted, blocks, path)
+        return _write_mention_blocks(entities, extracted, blocks, path, columns)
     return _write_mentions(_sorted_mentions(entities), path)
 
 

@@ -280,33 +280,6 @@ def timeline_from_entities(
     return df
 
 
-def _whole_entities(ents: list[Entity], columns: MentionColumns) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``columns`` its entity's index in ``ents``, and which entities are whole.
-
-    A row's index is ``-1`` when its entity is not in ``ents`` or not whole. An entity is held whole when its id is unique among ``ents`` and the columns
-    hold exactly as many rows with that id as it has mentions (an alias merge
-    gives its entity more mentions than rows under its id). Such an entity's
-    rows are its mentions, in the order read.
-    """
-    index: dict[str, int] = {}
-    repeated: set[str] = set()
-    for i, e in enumerate(ents):
-        if e.id in index:
-            repeated.add(e.id)
-        index[e.id] = i
-    id_values = columns.coders["entity_id"].values
-    entity_of_code = np.array(
-        [-1 if v in repeated else index.get(v, -1) for v in id_values], dtype=np.int64
-    )
-    row_entity = entity_of_code[columns.codes["entity_id"]]
-    counts = np.bincount(row_entity[row_entity >= 0], minlength=len(ents))
-    sizes = np.array([len(e.mentions) for e in ents], dtype=np.int64)
-    whole = (counts == sizes) & (sizes > 0)
-    row_entity[row_entity >= 0] = np.where(whole[row_entity[row_entity >= 0]],
-                                           row_entity[row_entity >= 0], -1)
-    return row_entity, whole
-
-
 def _rows_from_columns(
     ents: list[Entity], columns: MentionColumns
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -315,7 +288,7 @@ def _rows_from_columns(
     The rows' order within an entity is its mentions' order: document, start,
     end, then the order read (``geocode.entities.entities_from_mentions``).
     """
-    row_entity, whole = _whole_entities(ents, columns)
+    row_entity, whole = columns.whole(ents)
     rows = np.flatnonzero(row_entity >= 0)
     codes = columns.codes
     doc_rank = columns.coders["doc"].ranks()[codes["doc"][rows]]
@@ -341,7 +314,7 @@ class _Summary:
 def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summary | None]:
     """Per entity, its status by year, documents and stated zones and belts from ``columns``.
 
-    ``None`` for an entity the columns do not hold whole (``_whole_entities``),
+    ``None`` for an entity the columns do not hold whole (``MentionColumns.whole``),
     or for all when the columns are missing or hold a status without a rank:
     those are summarised from their mentions.
     """
@@ -351,7 +324,7 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
     statuses = columns.coders["status"].values
     if any(s not in STATUS_RANK for s in statuses):
         return out
-    row_entity, whole = _whole_entities(ents, columns)
+    row_entity, whole = columns.whole(ents)
     codes = columns.codes
     rows = np.flatnonzero(row_entity >= 0)
     ent = row_entity[rows]
@@ -369,12 +342,17 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
     by_year: dict[int, dict[int, str]] = {}
     for e, y, r in zip(e_d[last].tolist(), y_d[last].tolist(), r_d[last].tolist(), strict=True):
         by_year.setdefault(e, {})[y] = by_rank[r]
-    # documents: the distinct (entity, doc) pairs, names sorted
-    doc_names = columns.coders["doc"].values
-    pairs = np.unique(ent * len(doc_names) + codes["doc"][rows])
-    docs: dict[int, list[str]] = {}
-    for pair in pairs.tolist():
-        docs.setdefault(pair // len(doc_names), []).append(doc_names[pair % len(doc_names)])
+    # documents: the distinct (entity, doc) pairs, in entity then name order
+    coder = columns.coders["doc"]
+    rank = coder.ranks()
+    by_rank = np.empty(len(rank), dtype=object)
+    by_rank[rank] = coder.values
+    pairs = np.unique(ent * len(rank) + rank[codes["doc"][rows]])
+    owners = pairs // len(rank) if len(rank) else pairs
+    cuts = np.flatnonzero(owners[1:] != owners[:-1]) + 1
+    docs = {int(part_owners[0]): "|".join(by_rank[part % len(rank)].tolist())
+            for part, part_owners in zip(np.split(pairs, cuts), np.split(owners, cuts),
+                                         strict=True) if len(part)}
     zones: dict[int, set[str]] = {}
     belts: dict[int, set[str]] = {}
     for row, zone, belt_keys in columns.stated:
@@ -384,7 +362,7 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
                 zones.setdefault(e, set()).add(zone)
             belts.setdefault(e, set()).update(belt_keys)
     for i in np.flatnonzero(whole).tolist():
-        out[i] = _Summary(by_year=by_year.get(i, {}), docs="|".join(sorted(docs.get(i, []))),
+        out[i] = _Summary(by_year=by_year.get(i, {}), docs=docs.get(i, ""),
                           zones=zones.get(i, set()), belts=belts.get(i, set()))
     return out
 

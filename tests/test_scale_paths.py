@@ -283,6 +283,10 @@ def test_columns_give_what_the_mentions_give(seed_paths, tmp_path, monkeypatch):
         if summary is not None:
             assert summary == layers.build._summary(ent, stated, ("", [])), ent.name
     assert any(s is not None and s.zones for s in summaries)  # some text states a zone
+    # mentions.jsonl: the documents an alias merge touched are found by column too
+    docs, changed = pipeline._changed_documents(entities, mentions, columns)
+    assert (docs, changed) == pipeline._changed_documents(entities, mentions)
+    assert changed and changed < docs
 
 
 def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -290,7 +294,7 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     all, timeline from the mention objects (not ``MentionColumns``)."""
     monkeypatch.setattr(
         pipeline, "_write_mention_blocks",
-        lambda entities, extracted, blocks, path: pipeline._write_mentions(
+        lambda entities, extracted, blocks, path, columns=None: pipeline._write_mentions(
             pipeline._sorted_mentions(entities), path),
     )
     real = layers.build.layers_from_entities
