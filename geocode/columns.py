@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MISSING", "Coder", "MentionColumns"]
+__all__ = ["MISSING", "Coder", "MentionColumns", "packed_key"]
 
 #: an integer column's code for ``None`` (years and lines are positive).
 MISSING = -1
@@ -216,3 +216,29 @@ class MentionColumns:
         row_entity[known] = np.where(whole[row_entity[known]], row_entity[known], -1)
         return row_entity, whole
 
+
+def packed_key(keys: Sequence[np.ndarray]) -> np.ndarray | None:
+    """One int64 per row that sorts as the rows of ``keys`` do, or ``None``.
+
+    A stable sort of one packed column is several times faster than
+    ``numpy.lexsort`` of its parts.
+
+    Parameters
+    ----------
+    keys : sequence of ndarray
+        Non-negative integer columns of equal length, the first the most significant.
+
+    Returns
+    -------
+    ndarray or None
+        ``None`` when their bits do not fit in 62 or a value is negative.
+    """
+    out = np.zeros(len(keys[0]), dtype=np.int64) if keys else None
+    bits = 0
+    for key in keys:
+        width = int(key.max()).bit_length() if len(key) else 0
+        bits += width
+        if bits > 62 or (len(key) and key.min() < 0):
+            return None
+        out = (out << width) | key
+    return out

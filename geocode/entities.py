@@ -8,7 +8,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from geocode.columns import MentionColumns
+from geocode.columns import MentionColumns, packed_key
 from geocode.gazetteer import GazetteerName
 from geocode.model import Entity, Mention
 
@@ -80,8 +80,10 @@ def _groups_from_columns(mentions: list[Mention], columns: MentionColumns
     codes = columns.codes
     ids = columns.coders["entity_id"].values
     doc_rank = columns.coders["doc"].ranks()[codes["doc"]]
-    order = np.lexsort((np.arange(len(mentions)), codes["end"], codes["start"], doc_rank,
-                        codes["entity_id"]))
+    keys = [codes["entity_id"], doc_rank, codes["start"], codes["end"]]
+    packed = packed_key(keys)  # a stable sort: the order read decides ties
+    order = np.argsort(packed, kind="stable") if packed is not None else np.lexsort(
+        (np.arange(len(mentions)), *reversed(keys)))
     by_entity = codes["entity_id"][order]
     cuts = np.flatnonzero(by_entity[1:] != by_entity[:-1]) + 1
     groups: dict[str, list[Mention]] = {}

@@ -42,7 +42,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geocode.columns import LOCAL, MISSING, Coder, MentionColumns
+from geocode.columns import LOCAL, MISSING, Coder, MentionColumns, packed_key
 from geocode.model import PRECISIONS, TYPES, Entity, Mention
 from gis import settings
 from gis._errors import PlanmapError
@@ -224,12 +224,9 @@ def timeline_from_entities(
     if columns is not None and len(columns) and columns.by_document:
         part, from_columns = _rows_from_columns(ents, columns)
         parts.append(part)
-    offset = 0  # entities sharing an id: their rows in the entities' order
     for i in np.flatnonzero(~from_columns):
         mentions = ents[i].mentions
-        part = {"owner": np.full(len(mentions), i, dtype=np.int64),
-                "position": np.arange(offset, offset + len(mentions), dtype=np.int64)}
-        offset += len(mentions)
+        part = {"owner": np.full(len(mentions), i, dtype=np.int64)}
         for name in ("year", "line"):
             part[name] = np.array([MISSING if v is None else v for v in
                                    map(attrgetter(name), mentions)], dtype=np.int64)
@@ -238,7 +235,7 @@ def timeline_from_entities(
         part["sentence"] += len(known["sentence"])
         parts.append(part)
     rows = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0, np.int64)
-            for k in ("owner", "position", "year", "line", *coded)}
+            for k in ("owner", "year", "line", *coded)}
     owner = rows["owner"]
     ids = Coder()
     id_codes = ids.codes([e.id for e in ents])
@@ -248,16 +245,24 @@ def timeline_from_entities(
     doc = coders["doc"].ranks()[rows["doc"]]
     status = coders["status"].ranks()[rows["status"]]
     evidence = rows["sentence"]
-    position = rows["position"]
-    n = len(owner)
-    # repeats: equal in every key column; the first of each run (lowest position) is kept
-    order = np.lexsort((position, evidence, status, line, doc, year, eid))
-    keys = np.stack([eid, year, doc, line, status, evidence])[:, order]
-    first = np.ones(n, dtype=bool)
-    first[1:] = (keys[:, 1:] != keys[:, :-1]).any(axis=0)
-    kept = order[first]
-    kept = kept[np.lexsort((position[kept], status[kept], line[kept], doc[kept], year[kept],
-                            eid[kept]))]
+    # rows are in their mentions' order within each entity: stable sorts keep it
+    key = packed_key([eid, year, doc, line, status])
+    dedup = packed_key([eid, year, doc, line, status, evidence])
+    # repeats: equal in every key column; the first of each run (the earliest) is kept
+    if dedup is not None:
+        order = np.argsort(dedup, kind="stable")
+        sorted_keys = dedup[order][None, :]
+    else:
+        order = np.lexsort((np.arange(len(owner)), evidence, status, line, doc, year, eid))
+        sorted_keys = np.stack([eid, year, doc, line, status, evidence])[:, order]
+    first = np.ones(len(owner), dtype=bool)
+    first[1:] = (sorted_keys[:, 1:] != sorted_keys[:, :-1]).any(axis=0)
+    kept = np.sort(order[first])
+    if key is not None:
+        kept = kept[np.argsort(key[kept], kind="stable")]
+    else:
+        kept = kept[np.lexsort((kept, status[kept], line[kept], doc[kept], year[kept],
+                                eid[kept]))]
     who = owner[kept]
     frame: dict[str, Any] = {
         "entity_id": _objects([e.id for e in ents], who),
@@ -271,7 +276,8 @@ def timeline_from_entities(
             frame[col] = pd.arrays.IntegerArray(np.where(values == MISSING, 0, values),
                                                 values == MISSING)
         elif source in LOCAL:
-            frame[col] = _objects([*known[source], *coders[source].values], values)
+            extra = coders[source].values
+            frame[col] = _objects([*known[source], *extra] if extra else known[source], values)
         else:
             frame[col] = _objects(coders[source].values, values)
     df = pd.DataFrame(frame, columns=list(TIMELINE_COLUMNS))
@@ -292,10 +298,11 @@ def _rows_from_columns(
     rows = np.flatnonzero(row_entity >= 0)
     codes = columns.codes
     doc_rank = columns.coders["doc"].ranks()[codes["doc"][rows]]
-    in_entity = np.lexsort((rows, codes["end"][rows], codes["start"][rows], doc_rank))
-    position = np.empty(len(rows), dtype=np.int64)
-    position[in_entity] = np.arange(len(rows))
-    part = {"owner": row_entity[rows], "position": position}
+    within = [doc_rank, codes["start"][rows], codes["end"][rows]]
+    packed = packed_key(within)  # rows ascend: a stable sort keeps the order read for ties
+    rows = rows[np.argsort(packed, kind="stable") if packed is not None else
+                np.lexsort((rows, *reversed(within)))]
+    part = {"owner": row_entity[rows]}
     for name in ("year", "line", "doc", "mode", "status", "status_cue", "sentence"):
         part[name] = codes[name][rows]
     return part, whole
@@ -334,7 +341,8 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
     dated = year != MISSING
     e_d, y_d = ent[dated], year[dated]
     r_d = rank_of[codes["status"][rows][dated]] if len(statuses) else np.empty(0, np.int64)
-    order = np.lexsort((r_d, y_d, e_d))
+    packed = packed_key([e_d, y_d, r_d])
+    order = np.argsort(packed, kind="stable") if packed is not None else np.lexsort((r_d, y_d, e_d))
     e_d, y_d, r_d = e_d[order], y_d[order], r_d[order]
     last = np.ones(len(e_d), dtype=bool)
     last[:-1] = (e_d[1:] != e_d[:-1]) | (y_d[1:] != y_d[:-1])
@@ -347,7 +355,13 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
     rank = coder.ranks()
     by_rank = np.empty(len(rank), dtype=object)
     by_rank[rank] = coder.values
-    pairs = np.unique(ent * len(rank) + rank[codes["doc"][rows]])
+    pair = ent * len(rank) + rank[codes["doc"][rows]]
+    if len(ents) * len(rank) <= 1 << 26:  # a flag per (entity, doc): no sort
+        seen = np.zeros(len(ents) * len(rank), dtype=bool)
+        seen[pair] = True
+        pairs = np.flatnonzero(seen)
+    else:
+        pairs = np.unique(pair)
     owners = pairs // len(rank) if len(rank) else pairs
     cuts = np.flatnonzero(owners[1:] != owners[:-1]) + 1
     docs = {int(part_owners[0]): "|".join(by_rank[part % len(rank)].tolist())

@@ -362,3 +362,20 @@ def test_save_layers_in_background_writes_the_same_files(tmp_path):
         if a.read_bytes() != b.read_bytes():
             assert a.name == GPKG_NAME
             assert _gpkg_dump(a) == _gpkg_dump(b)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 3000), st.integers(0, 1)),
+                max_size=60))
+def test_packed_key_sorts_as_lexsort(rows):
+    import numpy as np
+
+    from geocode.columns import packed_key
+
+    keys = [np.array([r[i] for r in rows], dtype=np.int64) for i in range(3)]
+    packed = packed_key(keys)
+    assert packed is not None
+    want = np.lexsort((np.arange(len(rows)), *reversed(keys)))
+    assert np.argsort(packed, kind="stable").tolist() == want.tolist()
+    assert packed_key([np.array([1 << 40]), np.array([1 << 30])]) is None  # 72 bits
+    assert packed_key([np.array([-1])]) is None
