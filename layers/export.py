@@ -16,15 +16,17 @@ Files (names are fixed here, never taken from document text):
   ``project_lines`` and ``project_areas`` (the true line/polygon geometries,
   so every layer has one geometry type and QGIS styles it), ``zones``,
   ``belts``, ``belt_centrelines``, and the attribute tables ``timeline`` and
-  ``documents`` (created by fiona, their rows inserted with one sqlite3
-  ``executemany``: fiona's per-feature Python work dominated the export of a
-  large archive's timeline). A ``layer_styles`` table (QGIS convention, registered in
+  ``documents`` (created by fiona, their rows inserted by sqlite3, many rows
+  per ``INSERT``: fiona's per-feature Python work dominated the export of a
+  large archive's timeline, then sqlite3's per-statement work). A ``layer_styles`` table (QGIS convention, registered in
   ``gpkg_contents`` as ``attributes``) holds one QML style per layer marked
   ``useAsDefault``. Timestamps are pinned (``OGR_CURRENT_DATE`` and
   ``update_time`` = ``GPKG_TIMESTAMP``), which makes the file byte-identical
   across runs with the same GDAL/SQLite versions.
 - ``projects.csv`` (with a ``wkt`` column) and ``timeline.csv``: UTF-8 with BOM
-  so that Excel reads Chinese.
+  so that Excel reads Chinese. ``timeline.csv`` is joined from its fields (text
+  quoted as ``csv`` quotes it, once per distinct value) where pandas would spend
+  most of its time formatting values; the bytes are those pandas writes.
 
 Every file is written atomically (``gis.atomic``): a crash leaves the previous
 output whole.
@@ -32,12 +34,16 @@ output whole.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import json
 import logging
 import math
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -191,13 +197,94 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> Path:
-    """``_csv_bytes(df)`` streamed to ``path`` (atomically): a large table is never one string."""
+    """``_csv_bytes(df)`` streamed to ``path`` (atomically): a large table is never one string.
+
+    Tables whose columns are all text or integers (the timeline) are written by
+    ``_csv_lines``, the others by pandas; the bytes are the same.
+    """
+    fields = _csv_columns(df)
     with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            df.to_csv(fh, index=False, lineterminator="\n", chunksize=50_000)
-            fh.flush()
-            os.fsync(fh.fileno())
+        if fields is None:
+            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+                df.to_csv(fh, index=False, lineterminator="\n", chunksize=50_000)
+                fh.flush()
+                os.fsync(fh.fileno())
+        else:
+            with open(tmp, "wb") as fh:
+                fh.write(codecs.BOM_UTF8)
+                for chunk in _csv_lines(fields, [str(c) for c in df.columns]):
+                    fh.write(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
     return path
+
+
+#: characters that make ``csv`` (``QUOTE_MINIMAL``, delimiter ``,``) quote a field.
+_CSV_SPECIAL = ',"\r\n'
+
+
+def _csv_field(value: str) -> str:
+    """``value`` as ``csv.writer`` writes it as a field of a row of several fields."""
+    if value and not any(c in value for c in _CSV_SPECIAL):
+        return value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([value, ""])
+    return buf.getvalue()[: -len(",\n")]
+
+
+def _csv_columns(df: pd.DataFrame) -> list[list[str]] | None:
+    """Each column's CSV fields as pandas' ``to_csv`` writes them, if all are text or integers.
+
+    Text columns (object dtype holding only ``str`` and missing values) keep
+    their values where none needs quoting, else are quoted once per distinct
+    value; integer columns (numpy or nullable) print as ``str(int)``; missing
+    values are ``""``. ``None`` for any other column (floats, dates, mixed
+    objects): pandas formats those.
+    """
+    if len(df.columns) < 2:  # a row of one empty field is quoted
+        return None
+    out = []
+    for _, column in df.items():
+        if pd.api.types.is_integer_dtype(column.dtype):
+            values = column.to_numpy(dtype=object, na_value=None).tolist()
+            printed = {v: "" if v is None else str(v) for v in set(values)}  # few distinct
+            out.append(list(map(printed.__getitem__, values)))
+            continue
+        if column.dtype != object:
+            return None
+        values = column.tolist()
+        if set(map(type, values)) <= {str}:
+            text = "".join(values)
+            if not any(c in text for c in _CSV_SPECIAL):
+                out.append(values)
+                continue
+        distinct = set(values)
+        if not all(type(v) is str or _missing(v) for v in distinct):
+            return None
+        fields = {v: _csv_field(v) if type(v) is str else "" for v in distinct}
+        out.append(list(map(fields.__getitem__, values)))
+    return out
+
+
+def _missing(value: Any) -> bool:
+    """Whether pandas writes ``value`` of a text column as a missing value (``None``, NaN, NA)."""
+    return value is None or value is pd.NA or (type(value) is float and value != value)
+
+
+def _csv_lines(
+    columns: list[list[str]], header: list[str], *, rows: int = 50_000
+) -> Iterator[bytes]:
+    """The CSV of ``header`` and of the rows of ``columns`` (``_csv_columns``), UTF-8, in blocks."""
+    yield (",".join(map(_csv_field, header)) + "\n").encode()
+    n = len(columns[0]) if columns else 0
+    for start in range(0, n, rows):
+        # each row's fields and separators side by side: one join makes the block
+        block = np.empty((min(rows, n - start), 2 * len(columns)), dtype=object)
+        for j, column in enumerate(columns):
+            block[:, 2 * j] = column[start : start + rows]
+        block[:, 1:-1:2] = ","
+        block[:, -1] = "\n"
+        yield "".join(block.ravel().tolist()).encode()
 
 
 def _projects_csv(projects: gpd.GeoDataFrame) -> bytes:
@@ -328,11 +415,15 @@ def _gpkg_tables(layers: ProjectLayers) -> list[tuple[str, dict, pd.DataFrame]]:
 def _sqlite_column(values: pd.Series, kind: str) -> list[Any]:
     """A column as the values fiona would store: ``None`` for missing, ints, text."""
     if kind == "int":
+        if pd.api.types.is_integer_dtype(values.dtype):  # numpy or nullable ints: no NaN
+            return values.to_numpy(dtype=object, na_value=None).tolist()
         return [None if v is None or v is pd.NA or v != v else int(v) for v in values.tolist()]
     if kind == "float":
         return [None if v is None or v is pd.NA or not math.isfinite(v) else float(v)
                 for v in values.tolist()]
     out = values.tolist()
+    if set(map(type, out)) <= {str, type(None)}:
+        return out
     for i, v in enumerate(out):
         if type(v) is not str and v is not None:
             v = _plain(v)
@@ -340,13 +431,40 @@ def _sqlite_column(values: pd.Series, kind: str) -> list[Any]:
     return out
 
 
+#: rows inserted by one ``INSERT`` statement (at most 999 bound values, SQLite's oldest limit).
+_SQLITE_VALUES = 999
+
+
+def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: list[list[Any]]) -> None:
+    """Insert the rows ``zip(*data)`` into ``table``, in order, many rows per statement.
+
+    One statement per row costs more than its values (the statement is reset and
+    the ``AUTOINCREMENT`` counter written back for each); rows inserted in the same
+    order by fewer statements make the same table, page for page.
+    """
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    per = max(1, _SQLITE_VALUES // max(1, len(columns)))
+    rows = list(zip(*data, strict=True))
+    whole = len(rows) - len(rows) % per
+    if whole:
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * per)
+        con.executemany(
+            sql, (tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per))
+        )
+    if whole < len(rows):
+        rest = rows[whole:]
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * len(rest))
+        con.execute(sql, tuple(chain.from_iterable(rest)))
+
+
 def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFrame]]) -> None:
     """Insert the rows of the attribute tables that fiona created empty.
 
     fiona builds a Python feature per row, which dominates the export of a large
-    timeline; one ``executemany`` per table stores the same values (fid 1..n in
-    row order, ``NULL`` for missing) and sets ``gpkg_ogr_contents.feature_count``
-    as OGR does, so fiona, geopandas and QGIS read the tables as before.
+    timeline; ``_insert_rows`` stores the same values (fid 1..n in row order,
+    ``NULL`` for missing) and ``gpkg_ogr_contents.feature_count`` is set as OGR
+    does, so fiona, geopandas and QGIS read the tables as before.
     """
     con = sqlite3.connect(path)
     try:
@@ -358,8 +476,6 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
             for name, schema, df in tables:
                 columns = list(schema["properties"])
                 data = [_sqlite_column(df[c], schema["properties"][c]) for c in columns]
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                marks = ", ".join("?" * len(columns))
                 # OGR's per-row count trigger is set aside during the bulk insert
                 triggers = con.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
@@ -368,9 +484,7 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
                 ).fetchall()
                 for trigger, _ in triggers:
                     con.execute(f'DROP TRIGGER "{trigger}"')
-                con.executemany(
-                    f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', zip(*data, strict=True)
-                )
+                _insert_rows(con, name, columns, data)
                 con.execute(
                     "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
                     (len(df), name),
