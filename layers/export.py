@@ -36,13 +36,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import io
 import json
 import logging
 import math
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -66,9 +68,11 @@ from layers.zones import BELT_KEYS, ZONE_KEYS, belt_centrelines
 __all__ = [
     "GPKG_NAME",
     "GPKG_TIMESTAMP",
+    "PendingSave",
     "geojson_text",
     "gpkg_layer_names",
     "save_layers",
+    "start_save_layers",
 ]
 
 log = logging.getLogger(__name__)
@@ -197,26 +201,31 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def _write_csv(path: Path, df: pd.DataFrame) -> Path:
-    """``_csv_bytes(df)`` streamed to ``path`` (atomically): a large table is never one string.
+    """``_csv_bytes(df)`` streamed to ``path`` (atomically): a large table is never one string."""
+    with atomic_path(path) as tmp:
+        _write_csv_file(tmp, df)
+    return path
 
-    Tables whose columns are all text or integers (the timeline) are written by
-    ``_csv_lines``, the others by pandas; the bytes are the same.
+
+def _write_csv_file(path: Path, df: pd.DataFrame) -> None:
+    """``_csv_bytes(df)`` streamed to ``path``, synced.
+
+    Tables whose columns are all text or integers (the timeline) are written from
+    ``_csv_columns``, the others by pandas; the bytes are the same.
     """
     fields = _csv_columns(df)
-    with atomic_path(path) as tmp:
-        if fields is None:
-            with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-                df.to_csv(fh, index=False, lineterminator="\n", chunksize=50_000)
-                fh.flush()
-                os.fsync(fh.fileno())
-        else:
-            with open(tmp, "wb") as fh:
-                fh.write(codecs.BOM_UTF8)
-                for chunk in _csv_lines(fields, [str(c) for c in df.columns]):
-                    fh.write(chunk)
-                fh.flush()
-                os.fsync(fh.fileno())
-    return path
+    if fields is None:
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            df.to_csv(fh, index=False, lineterminator="\n", chunksize=50_000)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return
+    with open(path, "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        for chunk in _csv_lines(fields, [str(c) for c in df.columns]):
+            fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 #: characters that make ``csv`` (``QUOTE_MINIMAL``, delimiter ``,``) quote a field.
@@ -334,7 +343,7 @@ def _schema(columns: list[str], types: dict[str, str], geometry: str | None) -> 
 
 
 def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]]]:
-    """(layer name, style kind, fiona schema, records) for every GeoPackage layer."""
+    """(layer name, style kind, fiona schema, records) of the GeoPackage layers but ``delivery``."""
     p = layers.projects.sort_values("id", kind="mergesort").reset_index(drop=True)
     cols = list(PROJECT_COLUMNS)
     dims = [_dimension(g) for g in p.geometry]
@@ -399,7 +408,6 @@ def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]
         # attribute tables: created empty by fiona, filled by ``_fill_attribute_tables``
         ("timeline", "timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), []),
         ("documents", "documents", _schema(list(docs.columns), {}, None), []),
-        *_delivery_layers(layers),
     ]
 
 
@@ -458,13 +466,31 @@ def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: 
         con.execute(sql, tuple(chain.from_iterable(rest)))
 
 
-def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFrame]]) -> None:
+def _sqlite_tables(
+    tables: list[tuple[str, dict, pd.DataFrame]],
+) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """(table, columns, values by column) of ``_gpkg_tables``, as fiona would store them."""
+    out = []
+    for name, schema, df in tables:
+        columns = list(schema["properties"])
+        out.append((name, columns, [_sqlite_column(df[c], schema["properties"][c]) for c in columns]))
+    return out
+
+
+def _fill_attribute_tables(path: Path, tables: list[tuple[str, list[str], list[list[Any]]]]) -> None:
     """Insert the rows of the attribute tables that fiona created empty.
 
     fiona builds a Python feature per row, which dominates the export of a large
     timeline; ``_insert_rows`` stores the same values (fid 1..n in row order,
     ``NULL`` for missing) and ``gpkg_ogr_contents.feature_count`` is set as OGR
     does, so fiona, geopandas and QGIS read the tables as before.
+
+    Parameters
+    ----------
+    path : Path
+        The GeoPackage being written.
+    tables : list of (str, list of str, list of list)
+        ``_sqlite_tables(_gpkg_tables(layers))``.
     """
     con = sqlite3.connect(path)
     try:
@@ -473,9 +499,7 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
         con.execute("PRAGMA synchronous = OFF")
         con.execute("PRAGMA journal_mode = MEMORY")
         with con:
-            for name, schema, df in tables:
-                columns = list(schema["properties"])
-                data = [_sqlite_column(df[c], schema["properties"][c]) for c in columns]
+            for name, columns, data in tables:
                 # OGR's per-row count trigger is set aside during the bulk insert
                 triggers = con.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
@@ -487,7 +511,7 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
                 _insert_rows(con, name, columns, data)
                 con.execute(
                     "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
-                    (len(df), name),
+                    (len(data[0]) if data else 0, name),
                 )
                 for _, sql in triggers:
                     con.execute(sql)
@@ -588,16 +612,33 @@ def _add_styles(path: Path, styles: list[tuple[str, str]]) -> None:
         con.close()
 
 
-def _write_gpkg(path: Path, layers: ProjectLayers) -> Path:
+def _write_gpkg(
+    path: Path, layers: ProjectLayers, wait: Callable[[], pd.DataFrame | None] | None = None
+) -> Path:
+    """Write ``planmap.gpkg``; with ``wait``, everything before the ``delivery`` layer first.
+
+    ``wait`` returns the delivery table (``ProjectLayers.delivery``) when it is
+    known: the layers, the attribute tables' values and the empty tables are
+    made before it is called, and the file is the same as without it.
+    """
     with atomic_path(path) as tmp:
         styles = []
         with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
-            for name, kind, schema, records in _gpkg_layers(layers):
+
+            def write(name: str, kind: str, schema: dict, records: list[dict]) -> None:
                 crs = settings.output_crs if schema["geometry"] != "None" else None
                 with fiona.open(tmp, "w", driver="GPKG", layer=name, schema=schema, crs=crs) as dst:
                     dst.writerecords(records)
                 styles.append((name, f"{kind}|{','.join(schema['properties'])}"))
-        _fill_attribute_tables(tmp, _gpkg_tables(layers))
+
+            for layer in _gpkg_layers(layers):
+                write(*layer)
+            tables = _sqlite_tables(_gpkg_tables(layers))
+            if wait is not None:
+                layers = dataclasses.replace(layers, delivery=wait())
+            for layer in _delivery_layers(layers):
+                write(*layer)
+        _fill_attribute_tables(tmp, tables)
         _add_styles(tmp, styles)
     return path
 
@@ -612,8 +653,9 @@ def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -
     out : Path
         Output folder (created when missing).
     background : bool
-        Write the GeoPackage in a forked process while the GeoJSON and CSV
-        files are written here (for large layers; the files are the same).
+        Write the GeoPackage and ``timeline.csv`` in forked processes while the
+        GeoJSON and CSV files are written here (for large layers; the files are
+        the same).
 
     Returns
     -------
@@ -621,39 +663,202 @@ def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -
         The files written, in a fixed order: ``projects.geojson``,
         ``zones.geojson``, ``belts.geojson``, ``projects_zone_*.geojson``,
         ``projects_belt_*.geojson``, ``projects.csv``, ``timeline.csv``,
-        ``planmap.gpkg``.
+        ``delivery.csv`` (when ``layers.delivery`` is set), ``planmap.gpkg``.
 
     Raises
     ------
     ExportError
         When the folder cannot be written or the GeoPackage writer fails.
     """
-    out = Path(out)
-    if background:
+    pending = start_save_layers(layers, out, background=background)
+    try:
+        return pending.finish()
+    finally:
+        pending.cancel()  # nothing left to stop once finished
+
+
+def start_save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -> PendingSave:
+    """Begin ``save_layers`` before ``layers.delivery`` is known; ``finish`` it once it is.
+
+    With ``background`` (and where processes can fork), the GeoPackage and
+    ``timeline.csv`` writers start now in forked processes: the GeoPackage
+    writer makes every layer and table up to the ``delivery`` layer and then
+    waits for the delivery table, which ``finish`` hands it; ``timeline.csv`` is
+    written to a temporary file that replaces the output only at ``finish``.
+    Without it, nothing is done before ``finish``.
+
+    Parameters
+    ----------
+    layers : ProjectLayers
+        The layers; ``delivery`` may be set later, before ``finish``.
+    out : Path
+        Output folder (created when missing).
+    background : bool
+        As for ``save_layers``.
+
+    Returns
+    -------
+    PendingSave
+        Call ``finish`` to write the rest and collect the files, or ``cancel``
+        (on an error before ``finish``) to stop the writers and keep the
+        previous outputs.
+    """
+    return PendingSave(layers, out, background=background)
+
+
+class PendingSave:
+    """Exports begun by ``start_save_layers``.
+
+    Parameters
+    ----------
+    layers : ProjectLayers
+        The layers to write.
+    out : Path
+        Output folder.
+    background : bool
+        Start the GeoPackage and ``timeline.csv`` writers now, in forked processes.
+    """
+
+    def __init__(self, layers: ProjectLayers, out: Path, *, background: bool = False) -> None:
+        import multiprocessing
+
         from gis._background import Background
 
-        gpkg = Background(_write_gpkg_or_raise, out / GPKG_NAME, layers, what=GPKG_NAME)
+        self.layers = layers
+        self.out = Path(out)
+        self._jobs: list[tuple[Any, Any]] = []  # (Background, the end of its pipe kept here)
+        self._state = "begun"  # then "finished" or "cancelled"
+        if not background or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        ends: list[Any] = []
         try:
-            timeline = Background(_write_timeline_csv, out, layers, what="timeline.csv")
+            for func, target, what in (
+                (_write_gpkg_when_told, self.out / GPKG_NAME, GPKG_NAME),
+                (_write_timeline_csv_when_told, self.out / "timeline.csv", "timeline.csv"),
+            ):
+                child_end, parent_end = context.Pipe(duplex=False)
+                ends.append(parent_end)
+                job = Background(func, target, layers, child_end, list(ends), what=what)
+                child_end.close()
+                self._jobs.append((job, parent_end))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def finish(self) -> list[Path]:
+        """Write the files still to write with ``layers.delivery`` as it is now, and collect all.
+
+        Returns
+        -------
+        list of Path
+            As ``save_layers``.
+
+        Raises
+        ------
+        ExportError
+            When the folder cannot be written, a writer fails, or the save was
+            cancelled or finished already.
+        """
+        if self._state != "begun":
+            raise ExportError(f"the save of the layers to {str(self.out)!r} was {self._state}")
+        self._state = "finished"
+        layers, out = self.layers, self.out
+        if not self._jobs:
+            written = _save_files(layers, out)
+            written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
+        else:
+            (gpkg, _), (timeline, _) = jobs = self._jobs
+            # the delivery table may be larger than a pipe holds: handed over beside the
+            # GeoJSON writing, not before it
+            handoff = threading.Thread(
+                target=_tell, args=(jobs, True, layers.delivery), name="planmap-handoff"
+            )
+            handoff.start()
+            self._jobs = []  # told: they finish their files
             try:
-                written = _save_files(layers, out, timeline=False)
+                try:
+                    written = _save_files(layers, out, timeline=False)
+                finally:
+                    handoff.join()
+                    timeline_path = timeline.result()
+                written.insert(written.index(out / "projects.csv") + 1, timeline_path)
             finally:
-                timeline_path = timeline.result()
-            written.insert(written.index(out / "projects.csv") + 1, timeline_path)
+                path = gpkg.result()
+            written.append(path)
+        log.info("export: %d features -> %d files in %s", len(layers.projects), len(written), out)
+        return written
+
+    def cancel(self) -> None:
+        """Stop the writers begun and not finished; they leave the previous files whole."""
+        if self._state == "begun":
+            self._state = "cancelled"
+        jobs, self._jobs = self._jobs, []
+        if not jobs:
+            return
+        _tell(jobs, False, None)
+        for job, _ in jobs:
+            try:
+                job.result()
+            except (Exception, KeyboardInterrupt) as exc:  # what stopping them raised
+                log.debug("export: stopped writer: %s", exc)
+
+
+def _tell(jobs: list[tuple[Any, Any]], go: bool, delivery: pd.DataFrame | None) -> None:
+    """Send each waiting writer ``(go, delivery)`` and close the pipe (a writer that died is not told)."""
+    for _, end in jobs:
+        try:
+            end.send((go, delivery))
+        except OSError:
+            pass  # its result tells why it died
         finally:
-            path = gpkg.result()
-        written.append(path)
-    else:
-        written = _save_files(layers, out)
-        written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
-    log.info("export: %d features -> %d files in %s", len(layers.projects), len(written), out)
-    return written
+            end.close()
 
 
-def _write_gpkg_or_raise(path: Path, layers: ProjectLayers) -> Path:
+def _told(conn: Any, what: str) -> pd.DataFrame | None:
+    """In a writer: wait until ``PendingSave`` says go, and return the delivery table it sent.
+
+    Raises
+    ------
+    ExportError
+        When the build stopped instead (``cancel``, or the pipe closed).
+    """
+    try:
+        go, delivery = conn.recv()
+    except EOFError:
+        go, delivery = False, None
+    finally:
+        conn.close()
+    if not go:
+        raise ExportError(f"{what} was not written: the build stopped before the layers were saved")
+    return delivery
+
+
+def _write_gpkg_when_told(path: Path, layers: ProjectLayers, conn: Any, parent_ends: list[Any]) -> Path:
+    """The forked GeoPackage writer of ``PendingSave``: the delivery layer when told."""
+    for end in parent_ends:  # this process's copies: the pipe ends when the parent's does
+        end.close()
+    return _write_gpkg_or_raise(path, layers, wait=lambda: _told(conn, GPKG_NAME))
+
+
+def _write_timeline_csv_when_told(
+    path: Path, layers: ProjectLayers, conn: Any, parent_ends: list[Any]
+) -> Path:
+    """The forked ``timeline.csv`` writer of ``PendingSave``: replaces the output when told."""
+    for end in parent_ends:
+        end.close()
+    with atomic_path(path) as tmp:
+        _write_csv_file(tmp, layers.timeline[list(TIMELINE_COLUMNS)])
+        _told(conn, "timeline.csv")
+    return path
+
+
+def _write_gpkg_or_raise(
+    path: Path, layers: ProjectLayers, wait: Callable[[], pd.DataFrame | None] | None = None
+) -> Path:
     """``_write_gpkg``, its writer's errors as an ``ExportError`` naming the file."""
     try:
-        return _write_gpkg(path, layers)
+        return _write_gpkg(path, layers, wait)
     except (fiona.errors.FionaError, sqlite3.Error) as exc:
         raise ExportError(
             f"cannot write {str(path)!r}: {exc}; check the folder and disk space"

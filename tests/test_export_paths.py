@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gis._errors import ExportError
 from layers import export
 
 _TEXT = st.one_of(
@@ -85,3 +86,48 @@ def test_multi_row_inserts_make_the_same_table_as_one_row_inserts(tmp_path, n):
         con.close()
         paths.append(path)
     assert paths[0].read_bytes() == paths[1].read_bytes()
+
+
+def _sample_layers():
+    from test_layers_build import sample_entities
+
+    from layers.build import layers_from_entities
+
+    return layers_from_entities(
+        sample_entities(), documents=[{"name": "plan.txt", "date": "2021-01-20", "kind": "plan"}]
+    )
+
+
+def _with_delivery(layers):
+    from layers.delivery import delivery_from_timeline
+
+    layers.delivery = delivery_from_timeline(layers.timeline, layers.documents,
+                                             projects=layers.projects)
+    return layers
+
+
+def test_writers_begun_before_the_delivery_write_the_same_files(tmp_path):
+    here = export.save_layers(_with_delivery(_sample_layers()), tmp_path / "here")
+    layers = _sample_layers()
+    pending = export.start_save_layers(layers, tmp_path / "forked", background=True)
+    assert len(pending._jobs) == 2  # the GeoPackage and timeline.csv writers wait
+    _with_delivery(layers)
+    forked = pending.finish()
+    pending.cancel()  # finished: nothing to stop
+    assert [p.name for p in forked] == [p.name for p in here]
+    assert "delivery.csv" in [p.name for p in here]
+    for a, b in zip(here, forked, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_cancelled_writers_leave_the_previous_files(tmp_path):
+    out = tmp_path / "out"
+    export.save_layers(_with_delivery(_sample_layers()), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    layers = _sample_layers()
+    layers.timeline = layers.timeline.iloc[:1]
+    pending = export.start_save_layers(layers, out, background=True)
+    pending.cancel()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary file either
+    with pytest.raises(ExportError, match="cancelled"):
+        pending.finish()
