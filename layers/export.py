@@ -45,7 +45,6 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +163,14 @@ def geojson_text(
         GeoJSON text: one feature per line, Chinese unescaped, coordinates
         rounded to ``settings.geojson_precision`` decimals.
     """
+    ids, lines = _feature_lines(gdf, id_column, columns)
+    return _feature_collection(ids, lines)
+
+
+def _feature_lines(
+    gdf: gpd.GeoDataFrame, id_column: str, columns: Iterable[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Each feature's id as text (its sort key) and its line of ``geojson_text``, in row order."""
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(settings.output_crs)
     cols = (
@@ -171,12 +178,11 @@ def geojson_text(
     )
     ndigits = settings.geojson_precision
     ids = [str(v) for v in gdf[id_column]]
-    order = sorted(range(len(gdf)), key=lambda i: ids[i])
     props = _plain_rows(gdf, cols)
     id_values = _plain_rows(gdf, [id_column])
     geoms = list(gdf.geometry)
     lines = []
-    for i in order:
+    for i in range(len(gdf)):
         feature = {
             "type": "Feature",
             "id": id_values[i][id_column],
@@ -186,8 +192,14 @@ def geojson_text(
         lines.append(
             json.dumps(feature, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         )
-    body = ",\n".join(lines)
-    return '{"type":"FeatureCollection","features":[\n' + body + ("\n" if lines else "") + "]}\n"
+    return ids, lines
+
+
+def _feature_collection(ids: list[str], lines: list[str]) -> str:
+    """The FeatureCollection of ``geojson_text`` from ``_feature_lines``, features sorted by id."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    body = ",\n".join([lines[i] for i in order])
+    return '{"type":"FeatureCollection","features":[\n' + body + ("\n" if order else "") + "]}\n"
 
 
 def _write_geojson(
@@ -452,18 +464,26 @@ def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: 
     """
     quoted = ", ".join(f'"{c}"' for c in columns)
     one = "(" + ", ".join("?" * len(columns)) + ")"
-    per = max(1, _SQLITE_VALUES // max(1, len(columns)))
-    rows = list(zip(*data, strict=True))
-    whole = len(rows) - len(rows) % per
+    k = max(1, len(columns))
+    per = max(1, _SQLITE_VALUES // k)
+    n = len(data[0]) if data else 0
+    if any(len(values) != n for values in data):
+        raise ValueError(f"columns of {table!r} differ in length: {[len(v) for v in data]}")
+
+    def values(start: int, stop: int) -> list[Any]:
+        # rows start..stop-1 flattened row by row: each column into every k-th place
+        flat: list[Any] = [None] * ((stop - start) * k)
+        for j, column in enumerate(data):
+            flat[j::k] = column[start:stop]
+        return flat
+
+    whole = n - n % per
     if whole:
         sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * per)
-        con.executemany(
-            sql, (tuple(chain.from_iterable(rows[i : i + per])) for i in range(0, whole, per))
-        )
-    if whole < len(rows):
-        rest = rows[whole:]
-        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * len(rest))
-        con.execute(sql, tuple(chain.from_iterable(rest)))
+        con.executemany(sql, (values(i, i + per) for i in range(0, whole, per)))
+    if whole < n:
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * (n - whole))
+        con.execute(sql, values(whole, n))
 
 
 def _sqlite_tables(
@@ -873,22 +893,27 @@ def _write_timeline_csv(out: Path, layers: ProjectLayers) -> Path:
 def _save_files(layers: ProjectLayers, out: Path, *, timeline: bool = True) -> list[Path]:
     """The GeoJSON and CSV files of ``save_layers``, in its order (``timeline.csv`` optional)."""
     p = layers.projects
-    cols = list(PROJECT_COLUMNS)
+    # each project feature is encoded once, for projects.geojson and its zone and belt files
+    ids, lines = _feature_lines(p, "id", list(PROJECT_COLUMNS))
+
+    def projects_file(name: str, mask: Any = None) -> Path:
+        keep = range(len(ids)) if mask is None else np.flatnonzero(np.asarray(mask, dtype=bool))
+        text = _feature_collection([ids[i] for i in keep], [lines[i] for i in keep])
+        return write_bytes_atomic(out / name, text.encode("utf-8"))
+
     written = [
-        _write_geojson(out / "projects.geojson", p, "id", cols),
+        projects_file("projects.geojson"),
         _write_geojson(out / "zones.geojson", layers.zones, "zone", ["zone", "name_zh", "name_en"]),
         _write_geojson(
             out / "belts.geojson", layers.belts, "belt", ["belt", "name_zh", "name_en", "width_m"]
         ),
     ]
     for zone in ZONE_KEYS:
-        written.append(
-            _write_geojson(out / f"projects_zone_{zone}.geojson", p[p["zone"] == zone], "id", cols)
-        )
+        written.append(projects_file(f"projects_zone_{zone}.geojson", p["zone"] == zone))
     belt_sets = p["belts"].astype(str).str.split(",")
     for belt in BELT_KEYS:
         mask = belt_sets.map(lambda keys, b=belt: b in keys).astype(bool)
-        written.append(_write_geojson(out / f"projects_belt_{belt}.geojson", p[mask], "id", cols))
+        written.append(projects_file(f"projects_belt_{belt}.geojson", mask))
     written.append(write_bytes_atomic(out / "projects.csv", _projects_csv(p)))
     if timeline:
         written.append(_write_timeline_csv(out, layers))
