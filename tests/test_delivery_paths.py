@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 import pandas.testing as pdt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_delivery import DOCS
 
 import layers.delivery
 from geocode.model import Mention
@@ -29,9 +30,9 @@ from layers.delivery import (
     DONE_STATUSES,
     PROMISE_STATUSES,
     WORK_STATUSES,
+    _doc_info,
     _five_year_period_end,
     _int_or_none,
-    _parse_date,
     _parse_period,
     _period_lookup,
     delivery_from_timeline,
@@ -42,17 +43,8 @@ from layers.model import TIMELINE_COLUMNS
 def _reference_doc_info(
     documents: Iterable[Any], timeline: pd.DataFrame
 ) -> tuple[dict[str, dt.date], dict[str, str]]:
-    dates: dict[str, dt.date] = {}
-    kinds: dict[str, str] = {}
-    for doc in documents:
-        get = doc.get if isinstance(doc, Mapping) else (lambda k, d=doc: getattr(d, k, None))
-        name = get("name")
-        if not name:
-            continue
-        kinds[str(name)] = str(get("kind") or "other")
-        date = _parse_date(get("date"))
-        if date is not None:
-            dates[str(name)] = date
+    # the documents' own dates and kinds, then the undated ones found as before
+    dates, kinds = _doc_info(documents, timeline.iloc[:0])
     for name in sorted(set(timeline["doc"].dropna().astype(str))):
         if name in dates:
             continue
@@ -181,10 +173,7 @@ def _reference_delivery(
 
 # --------------------------------------------------------------------------- generated input
 _DOCS = [
-    {"name": "r2019.txt", "date": "2019-01-08", "kind": "work_report"},
-    {"name": "r2020.txt", "date": "2020-01-09", "kind": "work_report"},
-    {"name": "p2021.txt", "date": "2021-01", "kind": "five_year_plan"},
-    {"name": "r2022.txt", "date": "2022-01-11", "kind": "work_report"},
+    *DOCS,  # reports of 2019, 2020, 2022 and a five-year plan of 2021
     {"name": "n2022.txt", "date": "2022-01-11", "kind": "news"},  # same date as r2022
     {"name": "undated.txt", "date": None, "kind": "news"},
 ]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gis._errors import ExportError
+from gis._errors import ExportError, PlanmapError
 from layers import export
 
 _TEXT = st.one_of(
@@ -131,3 +131,22 @@ def test_cancelled_writers_leave_the_previous_files(tmp_path):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary file either
     with pytest.raises(ExportError, match="cancelled"):
         pending.finish()
+
+
+@pytest.mark.parametrize("failure", ["raises", "dies"])
+def test_a_failing_forked_writer_is_reported(tmp_path, monkeypatch, failure):
+    import os
+
+    def broken(path, layers, wait=None):
+        if failure == "dies":
+            os._exit(3)
+        raise ExportError(f"cannot write {str(path)!r}: disk full")
+
+    monkeypatch.setattr(export, "_write_gpkg", broken)
+    layers = _sample_layers()
+    pending = export.start_save_layers(layers, tmp_path, background=True)
+    _with_delivery(layers)
+    match = "disk full" if failure == "raises" else "planmap.gpkg ended without a result"
+    with pytest.raises(PlanmapError, match=match):
+        pending.finish()
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file
