@@ -746,22 +746,23 @@ class PendingSave:
 
         self.layers = layers
         self.out = Path(out)
-        self._jobs: list[tuple[Any, Any]] = []  # (Background, the end of its pipe kept here)
+        # (Background, the end of its pipe kept here, whether it takes the delivery table)
+        self._jobs: list[tuple[Any, Any, bool]] = []
         self._state = "begun"  # then "finished" or "cancelled"
         if not background or "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
         ends: list[Any] = []
         try:
-            for func, target, what in (
-                (_write_gpkg_when_told, self.out / GPKG_NAME, GPKG_NAME),
-                (_write_timeline_csv_when_told, self.out / "timeline.csv", "timeline.csv"),
+            for func, target, what, takes_delivery in (
+                (_write_gpkg_when_told, self.out / GPKG_NAME, GPKG_NAME, True),
+                (_write_timeline_csv_when_told, self.out / "timeline.csv", "timeline.csv", False),
             ):
                 child_end, parent_end = context.Pipe(duplex=False)
                 ends.append(parent_end)
                 job = Background(func, target, layers, child_end, list(ends), what=what)
                 child_end.close()
-                self._jobs.append((job, parent_end))
+                self._jobs.append((job, parent_end, takes_delivery))
         except BaseException:
             self.cancel()
             raise
@@ -788,7 +789,7 @@ class PendingSave:
             written = _save_files(layers, out)
             written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
         else:
-            (gpkg, _), (timeline, _) = jobs = self._jobs
+            (gpkg, *_), (timeline, *_) = jobs = self._jobs
             # the delivery table may be larger than a pipe holds: handed over beside the
             # GeoJSON writing, not before it
             handoff = threading.Thread(
@@ -817,20 +818,23 @@ class PendingSave:
         if not jobs:
             return
         _tell(jobs, False, None)
-        for job, _ in jobs:
+        for job, *_ in jobs:
             try:
                 job.result()
             except (Exception, KeyboardInterrupt) as exc:  # what stopping them raised
                 log.debug("export: stopped writer: %s", exc)
 
 
-def _tell(jobs: list[tuple[Any, Any]], go: bool, delivery: pd.DataFrame | None) -> None:
-    """Send each waiting writer ``(go, delivery)`` and close the pipe (a writer that died is not told)."""
-    for _, end in jobs:
+def _tell(jobs: list[tuple[Any, Any, bool]], go: bool, delivery: pd.DataFrame | None) -> None:
+    """Send each waiting writer ``go`` (and the delivery table if it takes it); close the pipes.
+
+    A writer that died is not told: its result says why it died.
+    """
+    for _, end, takes_delivery in jobs:
         try:
-            end.send((go, delivery))
+            end.send((go, delivery if takes_delivery else None))
         except OSError:
-            pass  # its result tells why it died
+            pass
         finally:
             end.close()
 
