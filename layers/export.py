@@ -455,12 +455,20 @@ def _sqlite_column(values: pd.Series, kind: str) -> list[Any]:
 _SQLITE_VALUES = 999
 
 
-def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: list[list[Any]]) -> None:
-    """Insert the rows ``zip(*data)`` into ``table``, in order, many rows per statement.
+def _insert_statements(
+    table: str, columns: list[str], data: list[list[Any]]
+) -> list[tuple[str, list[list[Any]]]]:
+    """``INSERT`` statements with their values that add the rows ``zip(*data)`` to ``table``.
 
-    One statement per row costs more than its values (the statement is reset and
-    the ``AUTOINCREMENT`` counter written back for each); rows inserted in the same
-    order by fewer statements make the same table, page for page.
+    In order, many rows per statement: one statement per row costs more than its
+    values (the statement is reset and the ``AUTOINCREMENT`` counter written back
+    for each); rows inserted in the same order by fewer statements make the same
+    table, page for page.
+
+    Returns
+    -------
+    list of (str, list of list)
+        Each statement and the values of each of its executions.
     """
     quoted = ", ".join(f'"{c}"' for c in columns)
     one = "(" + ", ".join("?" * len(columns)) + ")"
@@ -477,39 +485,54 @@ def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: 
             flat[j::k] = column[start:stop]
         return flat
 
+    statements = []
     whole = n - n % per
     if whole:
         sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * per)
-        con.executemany(sql, (values(i, i + per) for i in range(0, whole, per)))
+        statements.append((sql, [values(i, i + per) for i in range(0, whole, per)]))
     if whole < n:
         sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * (n - whole))
-        con.execute(sql, values(whole, n))
+        statements.append((sql, [values(whole, n)]))
+    return statements
+
+
+def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: list[list[Any]]) -> None:
+    """Insert the rows ``zip(*data)`` into ``table`` by ``_insert_statements``."""
+    for sql, params in _insert_statements(table, columns, data):
+        con.executemany(sql, params)
 
 
 def _sqlite_tables(
     tables: list[tuple[str, dict, pd.DataFrame]],
-) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(table, columns, values by column) of ``_gpkg_tables``, as fiona would store them."""
+) -> list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]:
+    """(table, rows, ``_insert_statements``) of ``_gpkg_tables``, values as fiona stores them.
+
+    Made before the GeoPackage writer waits for the delivery table, so that only
+    SQLite's own work is left after it.
+    """
     out = []
     for name, schema, df in tables:
         columns = list(schema["properties"])
-        out.append((name, columns, [_sqlite_column(df[c], schema["properties"][c]) for c in columns]))
+        data = [_sqlite_column(df[c], schema["properties"][c]) for c in columns]
+        out.append((name, len(df), _insert_statements(name, columns, data)))
     return out
 
 
-def _fill_attribute_tables(path: Path, tables: list[tuple[str, list[str], list[list[Any]]]]) -> None:
+def _fill_attribute_tables(
+    path: Path, tables: list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]
+) -> None:
     """Insert the rows of the attribute tables that fiona created empty.
 
     fiona builds a Python feature per row, which dominates the export of a large
-    timeline; ``_insert_rows`` stores the same values (fid 1..n in row order,
-    ``NULL`` for missing) and ``gpkg_ogr_contents.feature_count`` is set as OGR
-    does, so fiona, geopandas and QGIS read the tables as before.
+    timeline; the statements of ``_insert_statements`` store the same values (fid
+    1..n in row order, ``NULL`` for missing) and ``gpkg_ogr_contents.feature_count``
+    is set as OGR does, so fiona, geopandas and QGIS read the tables as before.
 
     Parameters
     ----------
     path : Path
         The GeoPackage being written.
-    tables : list of (str, list of str, list of list)
+    tables : list of (str, int, list)
         ``_sqlite_tables(_gpkg_tables(layers))``.
     """
     con = sqlite3.connect(path)
@@ -519,7 +542,7 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, list[str], list[l
         con.execute("PRAGMA synchronous = OFF")
         con.execute("PRAGMA journal_mode = MEMORY")
         with con:
-            for name, columns, data in tables:
+            for name, n_rows, statements in tables:
                 # OGR's per-row count trigger is set aside during the bulk insert
                 triggers = con.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
@@ -528,10 +551,11 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, list[str], list[l
                 ).fetchall()
                 for trigger, _ in triggers:
                     con.execute(f'DROP TRIGGER "{trigger}"')
-                _insert_rows(con, name, columns, data)
+                for sql, params in statements:
+                    con.executemany(sql, params)
                 con.execute(
                     "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
-                    (len(data[0]) if data else 0, name),
+                    (n_rows, name),
                 )
                 for _, sql in triggers:
                     con.execute(sql)
