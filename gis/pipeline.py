@@ -928,7 +928,8 @@ def _build_rest(
     }
 
     if any(s in stages for s in ("layers", "map", "slides")):
-        from layers import layers_from_entities, save_layers
+        from layers import layers_from_entities
+        from layers.export import start_save_layers
 
         documents = [
             {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
@@ -937,23 +938,35 @@ def _build_rest(
             entities, documents=documents, stated=products.stated if by_name else None,
             columns=products.columns,
         )
-        project_layers.delivery = _delivery(entities, project_layers)
-        if keep_alive is not None:
-            keep_alive.append(project_layers)
-        from layers.delivery import delivery_summary
-
-        report.counts["delivery"] = delivery_summary(project_layers.delivery)
-        if briefing is not None:
-            # the pictures and deck take longest: drawn by the process forked at the start
-            # while this one writes the layers and the map; it never reads the timeline
-            briefing.send(dataclasses.replace(
-                project_layers, timeline=project_layers.timeline.iloc[:0]), out)
+        saving = None
+        if "layers" in stages:
+            # a large archive's GeoPackage and timeline.csv are begun in forked processes
+            # while the delivery table is computed; they take it when it is known
+            saving = start_save_layers(
+                project_layers, out,
+                background=len(project_layers.timeline) >= _BACKGROUND_MENTIONS,
+            )
         try:
-            if "layers" in stages:
-                written = save_layers(
-                    project_layers, out,
-                    background=len(project_layers.timeline) >= _BACKGROUND_MENTIONS,
-                )
+            project_layers.delivery = _delivery(entities, project_layers)
+            if keep_alive is not None:
+                keep_alive.append(project_layers)
+            from layers.delivery import delivery_summary
+
+            report.counts["delivery"] = delivery_summary(project_layers.delivery)
+            if briefing is not None:
+                # the pictures and deck take longest: drawn by the process forked at the start
+                # while this one writes the layers and the map; it never reads the timeline
+                briefing.send(dataclasses.replace(
+                    project_layers, timeline=project_layers.timeline.iloc[:0]), out)
+        except BaseException:
+            if saving is not None:
+                saving.cancel()  # the previous outputs stay whole
+            if briefing is not None:
+                briefing.cancel()  # no layers come: the briefing's process ends
+            raise
+        try:
+            if saving is not None:
+                written = saving.finish()
                 report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
             if "map" in stages:
                 from maps import map_from_layers, save_map
@@ -962,6 +975,8 @@ def _build_rest(
                 save_map(web_map, out / "map.html", offline=offline)
                 report.outputs.append("map.html")
         finally:
+            if saving is not None:
+                saving.cancel()  # stops the writers if the layers were not saved
             if briefing is not None:
                 written = briefing.result()  # waits; raises what the briefing raised
         if briefing is not None:

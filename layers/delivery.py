@@ -83,6 +83,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geocode.model import Entity, Mention, entity_id
@@ -211,7 +212,8 @@ def _doc_info(
         date = _parse_date(get("date"))
         if date is not None:
             dates[str(name)] = date
-    for name in sorted(set(timeline["doc"].dropna().astype(str))):
+    in_timeline = pd.unique(timeline["doc"].to_numpy(dtype=object))
+    for name in sorted({str(u) for u in in_timeline[~pd.isna(in_timeline)]}):
         if name in dates:
             continue
         years = timeline.loc[timeline["doc"] == name, "year"].dropna()
@@ -240,18 +242,146 @@ def _int_or_none(value: Any) -> int | None:
     return int(value)
 
 
+def _int_values(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(ints, missing)`` of a column: what ``_int_or_none`` gives for each value, as arrays.
+
+    Integer and finite float columns are converted by numpy (floats truncated, as
+    ``int`` does); any other column value by value with ``_int_or_none``.
+    """
+    missing = values.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_integer_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return values.to_numpy(dtype=np.int64, na_value=0), missing
+    if pd.api.types.is_float_dtype(values.dtype):
+        floats = values.to_numpy(dtype=np.float64, na_value=0.0)
+        if np.isfinite(floats).all() and (np.abs(floats) < 2.0**53).all():
+            return np.trunc(floats).astype(np.int64), missing
+    ints = [_int_or_none(v) for v in values.tolist()]
+    return (
+        np.array([0 if v is None else v for v in ints], dtype=np.int64),
+        np.array([v is None for v in ints], dtype=bool),
+    )
+
+
+def _flags(values: pd.Series, *tests: Any) -> list[np.ndarray]:
+    """For each of ``tests``, ``[test(v) for v in values]`` as a bool array.
+
+    Each test is called once per distinct value.
+    """
+    codes, uniques = _factorize(values)
+    return [np.array([bool(test(u)) for u in uniques], dtype=bool)[codes] for test in tests]
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """``pd.factorize`` of a column with missing values kept as values of their own."""
+    array = values.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(array)  # faster than keeping NA; -1 marks a missing value
+    if len(codes) and codes.min() < 0:
+        codes, uniques = pd.factorize(array, use_na_sentinel=False)
+    return codes, list(uniques)
+
+
+class _Rows:
+    """The timeline rows of dated documents as arrays, sorted as delivery reads them.
+
+    Rows are grouped by entity (``keys``: ``str(entity_id)`` in sorted order) and,
+    within an entity, stably sorted by effective year (the row's year, else its
+    document's), document date and line (rows without a line last). Rows of
+    documents without a date are dropped.
+    """
+
+    def __init__(self, timeline: pd.DataFrame, dates: Mapping[str, dt.date]) -> None:
+        codes, uniques = _factorize(timeline["doc"])
+        ordinals = np.array(
+            [d.toordinal() if (d := dates.get(str(u))) is not None else -1 for u in uniques],
+            dtype=np.int64,
+        )
+        doc_years = np.array([dt.date.fromordinal(o).year if o >= 0 else 0 for o in ordinals.tolist()],
+                             dtype=np.int64)
+        date = ordinals[codes]
+        kept = np.flatnonzero(date >= 0)
+        every = len(kept) == len(timeline)
+        year, no_year = _int_values(timeline["year"])
+        year = np.where(no_year, doc_years[codes], year)
+        line, no_line = _int_values(timeline["line"])
+        ent_codes, ent_uniques = _factorize(timeline["entity_id"])
+        names = [str(u) for u in ent_uniques]
+        self.keys: list[str] = sorted(set(names))
+        rank = {k: i for i, k in enumerate(self.keys)}
+        entity = np.array([rank[n] for n in names], dtype=np.int64)[ent_codes]
+        if not every:
+            entity, year, date, line, no_line = (
+                a[kept] for a in (entity, year, date, line, no_line)
+            )
+        # lexsort is stable; its last key is the first sorted on
+        order = np.lexsort((line, no_line, date, year, entity))
+        self._positions = order if every else kept[order]
+        self.entity = entity[order]
+        self.year = year[order]
+        self.date = date[order]
+        self._line, self._no_line = line[order], no_line[order]
+        self._table = timeline
+        (plan,) = _flags(timeline["mode"], lambda v: v == "plan")
+        promise, done, work = _flags(
+            timeline["status"], PROMISE_STATUSES.__contains__, DONE_STATUSES.__contains__,
+            WORK_STATUSES.__contains__,
+        )
+        self.plan = plan[self._positions]
+        self.promise = self.plan & promise[self._positions]
+        self.done = done[self._positions]
+        self.work = work[self._positions]
+        self._columns: dict[str, np.ndarray] = {}
+
+    def first_of(self, mask: np.ndarray) -> np.ndarray:
+        """Per entity, the (sorted) position of its first row in ``mask``, else -1."""
+        first = np.full(len(self.keys), -1, dtype=np.int64)
+        hits = np.flatnonzero(mask)
+        entities, at = np.unique(self.entity[hits], return_index=True)
+        first[entities] = hits[at]
+        return first
+
+    def value(self, column: str, i: int) -> Any:
+        """The timeline's value of ``column`` in sorted row ``i``."""
+        values = self._columns.get(column)
+        if values is None:
+            values = self._columns[column] = self._table[column].to_numpy(dtype=object)
+        return values[self._positions[i]]
+
+    def line_value(self, i: int) -> int | None:
+        """The line of sorted row ``i`` (``None`` when missing)."""
+        return None if self._no_line[i] else int(self._line[i])
+
+    def date_of(self, i: int) -> dt.date:
+        """The date of the document of sorted row ``i``."""
+        return dt.date.fromordinal(int(self.date[i]))
+
+
+def _per_entity(rows: _Rows, first: np.ndarray, values: np.ndarray, *, fill: int) -> np.ndarray:
+    """``values`` at each entity's row ``first`` (``fill`` where it has none)."""
+    out = np.full(len(first), fill, dtype=np.int64)
+    has = first >= 0
+    out[has] = values[first[has]]
+    return out
+
+
 def _where(projects: gpd.GeoDataFrame | None) -> dict[str, tuple[str, str, str]]:
     """Map id -> (zone, belts, precision); district-wide entities get zone ``district``, no belt."""
     if projects is None or not len(projects):
         return {}
     out: dict[str, tuple[str, str, str]] = {}
-    prec_m = projects["precision_m"] if "precision_m" in projects.columns else None
-    for i, row in enumerate(projects.itertuples(index=False)):
-        metres = float(prec_m.iloc[i]) if prec_m is not None else math.nan
-        zone, belts = str(row.zone), "" if pd.isna(row.belts) else str(row.belts)
-        if math.isfinite(metres) and metres >= DISTRICT_WIDE_M:
+    n = len(projects)
+    columns = projects.columns
+
+    def column(name: str, default: Any) -> list[Any]:
+        return projects[name].tolist() if name in columns else [default] * n
+
+    for pid, zone, belts, precision, metres in zip(
+        column("id", None), column("zone", None), column("belts", None),
+        column("precision", ""), column("precision_m", math.nan), strict=True,
+    ):
+        zone, belts = str(zone), "" if pd.isna(belts) else str(belts)
+        if math.isfinite(float(metres)) and float(metres) >= DISTRICT_WIDE_M:
             zone, belts = DISTRICT_ZONE, ""
-        out[str(row.id)] = (zone, belts, str(getattr(row, "precision", "")))
+        out[str(pid)] = (zone, belts, str(precision))
     return out
 
 
@@ -305,98 +435,74 @@ def delivery_from_timeline(
     periods = _period_lookup(mentions)
     where = _where(projects)
     has_period_col = "period" in timeline.columns
-    # plain lists, one pass: no per-row pandas work (the timeline has a row per mention)
-    keys = ("entity_id", "name", "year", "mode", "status", "doc", "line", "evidence")
-    columns = [timeline[k].tolist() for k in keys]
-    columns.append(timeline["period"].tolist() if has_period_col else [None] * len(timeline))
-    by_entity: dict[str, list[dict[str, Any]]] = {}
-    for eid, name, year, mode, status, doc, line, evidence, period_value in zip(
-        *columns, strict=True
-    ):
-        doc_date = dates.get(str(doc))
-        if doc_date is None:
-            continue
-        eff_year = _int_or_none(year)
-        row = {
-            "entity_id": eid, "name": name, "mode": mode, "status": status, "doc": doc,
-            "line": _int_or_none(line), "evidence": evidence, "period": period_value,
-            "doc_date": doc_date, "eff_year": doc_date.year if eff_year is None else eff_year,
-        }
-        by_entity.setdefault(str(eid), []).append(row)
-    del columns
-
-    def order(row: dict[str, Any]) -> tuple:
-        # as a stable sort by (eff_year, doc_date, line) with missing values last
-        year, date, line = row["eff_year"], row["doc_date"], row["line"]
-        return (year is None, year or 0, date is None, date or dt.date.min, line is None, line or 0)
+    rows = _Rows(timeline, dates)
+    first_promise = rows.first_of(rows.promise)
+    # a row is later than its entity's first promise when its document is dated after it
+    promise_date = _per_entity(rows, first_promise, rows.date, fill=np.iinfo(np.int64).max)
+    promise_year = _per_entity(rows, first_promise, rows.year, fill=np.iinfo(np.int64).max)
+    later = rows.date > promise_date[rows.entity]
+    evidence = later & ~rows.plan & (rows.year >= promise_year[rows.entity])
+    first_later = rows.first_of(later)
+    first_done = rows.first_of(evidence & rows.done)
+    first_work = rows.first_of(evidence & rows.work)  # the earliest year: rows sort by year first
+    later_count = np.bincount(rows.entity[later], minlength=len(rows.keys))
 
     records: list[dict[str, Any]] = []
-    for eid in sorted(by_entity):
-        group = by_entity[eid]
-        promises = sorted(
-            (r for r in group if r["mode"] == "plan" and r["status"] in PROMISE_STATUSES),
-            key=order,
-        )
-        if not promises:
-            continue
-        p = promises[0]
-        promise_year = int(p["eff_year"])
-        period = _parse_period(p["period"]) if has_period_col else None
+    for e in np.flatnonzero(first_promise >= 0).tolist():
+        eid = rows.keys[e]
+        p = int(first_promise[e])
+        promise_year_e = int(rows.year[p])
+        period = _parse_period(rows.value("period", p)) if has_period_col else None
         if period is None:
-            period = _parse_period(periods.get((str(p["doc"]), p["line"] or 0,
-                                                str(p["evidence"]))))
+            line = rows.line_value(p)
+            period = _parse_period(periods.get((str(rows.value("doc", p)), line or 0,
+                                                str(rows.value("evidence", p)))))
         if period is not None:
             due_year = period[1]
-        elif kinds.get(str(p["doc"])) == "five_year_plan":
-            due_year = _five_year_period_end(promise_year)
+        elif kinds.get(str(rows.value("doc", p))) == "five_year_plan":
+            due_year = _five_year_period_end(promise_year_e)
         else:
-            due_year = promise_year
+            due_year = promise_year_e
 
-        later = sorted((r for r in group if r["doc_date"] > p["doc_date"]), key=order)
-        evidence = [
-            r for r in later
-            if r["mode"] != "plan" and r["eff_year"] is not None and r["eff_year"] >= promise_year
-        ]
-        done = [r for r in evidence if r["status"] in DONE_STATUSES]
-        work = [r for r in evidence if r["status"] in WORK_STATUSES]
-        no_later_doc = newest is None or newest <= p["doc_date"]
+        done, work, first = int(first_done[e]), int(first_work[e]), int(first_later[e])
+        no_later_doc = newest is None or newest <= rows.date_of(p)
         due_passed = not no_later_doc and newest.year > due_year
-        if done:
-            cls, shown = "delivered", done[0]
-        elif work:
-            cls, shown = "in_progress", work[0]
+        if done >= 0:
+            cls, shown = "delivered", done
+        elif work >= 0:
+            cls, shown = "in_progress", work
         elif not due_passed:
-            cls, shown = "not_yet_due", (later[0] if later else None)
-        elif not later:
-            cls, shown = "no_later_report", None
+            cls, shown = "not_yet_due", first
+        elif first < 0:
+            cls, shown = "no_later_report", -1
         else:
-            cls, shown = "mentioned_later", later[0]
+            cls, shown = "mentioned_later", first
 
-        done_year = int(done[0]["eff_year"]) if done else None
-        first_work = min(int(r["eff_year"]) for r in work) if work else None
+        done_year = int(rows.year[done]) if done >= 0 else None
+        place = where.get(eid, ("", "", ""))
         records.append(
             {
-                "entity_id": str(eid),
-                "name": str(p["name"]),
-                "zone": where.get(str(eid), ("", "", ""))[0],
-                "belts": where.get(str(eid), ("", "", ""))[1],
-                "precision": where.get(str(eid), ("", "", ""))[2],
-                "promise_year": promise_year,
-                "promise_doc": str(p["doc"]),
-                "promise_line": p["line"],
-                "promise_status": str(p["status"]),
-                "promise_sentence": str(p["evidence"]),
+                "entity_id": eid,
+                "name": str(rows.value("name", p)),
+                "zone": place[0],
+                "belts": place[1],
+                "precision": place[2],
+                "promise_year": promise_year_e,
+                "promise_doc": str(rows.value("doc", p)),
+                "promise_line": rows.line_value(p),
+                "promise_status": str(rows.value("status", p)),
+                "promise_sentence": str(rows.value("evidence", p)),
                 "period": f"{period[0]}-{period[1]}" if period else "",
                 "due_year": due_year,
-                "first_work_year": first_work,
+                "first_work_year": int(rows.year[work]) if work >= 0 else None,
                 "done_year": done_year,
-                "done_status": str(done[0]["status"]) if done else "",
-                "delivery_status": str(shown["status"]) if shown is not None else "",
-                "delivery_sentence": str(shown["evidence"]) if shown is not None else "",
-                "delivery_doc": str(shown["doc"]) if shown is not None else "",
-                "delivery_line": shown["line"] if shown is not None else None,
-                "later_mentions": len(later),
-                "lag_years": done_year - promise_year if done_year is not None else None,
+                "done_status": str(rows.value("status", done)) if done >= 0 else "",
+                "delivery_status": str(rows.value("status", shown)) if shown >= 0 else "",
+                "delivery_sentence": str(rows.value("evidence", shown)) if shown >= 0 else "",
+                "delivery_doc": str(rows.value("doc", shown)) if shown >= 0 else "",
+                "delivery_line": rows.line_value(shown) if shown >= 0 else None,
+                "later_mentions": int(later_count[e]),
+                "lag_years": done_year - promise_year_e if done_year is not None else None,
                 "late_years": done_year - due_year if done_year is not None else None,
                 "delivery_class": cls,
             }

@@ -16,15 +16,17 @@ Files (names are fixed here, never taken from document text):
   ``project_lines`` and ``project_areas`` (the true line/polygon geometries,
   so every layer has one geometry type and QGIS styles it), ``zones``,
   ``belts``, ``belt_centrelines``, and the attribute tables ``timeline`` and
-  ``documents`` (created by fiona, their rows inserted with one sqlite3
-  ``executemany``: fiona's per-feature Python work dominated the export of a
-  large archive's timeline). A ``layer_styles`` table (QGIS convention, registered in
+  ``documents`` (created by fiona, their rows inserted by sqlite3, many rows
+  per ``INSERT``: fiona's per-feature Python work dominated the export of a
+  large archive's timeline, then sqlite3's per-statement work). A ``layer_styles`` table (QGIS convention, registered in
   ``gpkg_contents`` as ``attributes``) holds one QML style per layer marked
   ``useAsDefault``. Timestamps are pinned (``OGR_CURRENT_DATE`` and
   ``update_time`` = ``GPKG_TIMESTAMP``), which makes the file byte-identical
   across runs with the same GDAL/SQLite versions.
 - ``projects.csv`` (with a ``wkt`` column) and ``timeline.csv``: UTF-8 with BOM
-  so that Excel reads Chinese.
+  so that Excel reads Chinese. ``timeline.csv`` is joined from its fields (text
+  quoted as ``csv`` quotes it, once per distinct value) where pandas would spend
+  most of its time formatting values; the bytes are those pandas writes.
 
 Every file is written atomically (``gis.atomic``): a crash leaves the previous
 output whole.
@@ -32,12 +34,17 @@ output whole.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import dataclasses
+import io
 import json
 import logging
 import math
 import os
 import sqlite3
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +67,11 @@ from layers.zones import BELT_KEYS, ZONE_KEYS, belt_centrelines
 __all__ = [
     "GPKG_NAME",
     "GPKG_TIMESTAMP",
+    "PendingSave",
     "geojson_text",
     "gpkg_layer_names",
     "save_layers",
+    "start_save_layers",
 ]
 
 log = logging.getLogger(__name__)
@@ -154,6 +163,14 @@ def geojson_text(
         GeoJSON text: one feature per line, Chinese unescaped, coordinates
         rounded to ``settings.geojson_precision`` decimals.
     """
+    ids, lines = _feature_lines(gdf, id_column, columns)
+    return _feature_collection(ids, lines)
+
+
+def _feature_lines(
+    gdf: gpd.GeoDataFrame, id_column: str, columns: Iterable[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """Each feature's id as text (its sort key) and its line of ``geojson_text``, in row order."""
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(settings.output_crs)
     cols = (
@@ -161,12 +178,11 @@ def geojson_text(
     )
     ndigits = settings.geojson_precision
     ids = [str(v) for v in gdf[id_column]]
-    order = sorted(range(len(gdf)), key=lambda i: ids[i])
     props = _plain_rows(gdf, cols)
     id_values = _plain_rows(gdf, [id_column])
     geoms = list(gdf.geometry)
     lines = []
-    for i in order:
+    for i in range(len(gdf)):
         feature = {
             "type": "Feature",
             "id": id_values[i][id_column],
@@ -176,8 +192,14 @@ def geojson_text(
         lines.append(
             json.dumps(feature, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         )
-    body = ",\n".join(lines)
-    return '{"type":"FeatureCollection","features":[\n' + body + ("\n" if lines else "") + "]}\n"
+    return ids, lines
+
+
+def _feature_collection(ids: list[str], lines: list[str]) -> str:
+    """The FeatureCollection of ``geojson_text`` from ``_feature_lines``, features sorted by id."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    body = ",\n".join([lines[i] for i in order])
+    return '{"type":"FeatureCollection","features":[\n' + body + ("\n" if order else "") + "]}\n"
 
 
 def _write_geojson(
@@ -193,11 +215,97 @@ def _csv_bytes(df: pd.DataFrame) -> bytes:
 def _write_csv(path: Path, df: pd.DataFrame) -> Path:
     """``_csv_bytes(df)`` streamed to ``path`` (atomically): a large table is never one string."""
     with atomic_path(path) as tmp:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        _write_csv_file(tmp, df)
+    return path
+
+
+def _write_csv_file(path: Path, df: pd.DataFrame) -> None:
+    """``_csv_bytes(df)`` streamed to ``path``, synced.
+
+    Tables whose columns are all text or integers (the timeline) are written from
+    ``_csv_columns``, the others by pandas; the bytes are the same.
+    """
+    fields = _csv_columns(df)
+    if fields is None:
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
             df.to_csv(fh, index=False, lineterminator="\n", chunksize=50_000)
             fh.flush()
             os.fsync(fh.fileno())
-    return path
+        return
+    with open(path, "wb") as fh:
+        fh.write(codecs.BOM_UTF8)
+        for chunk in _csv_lines(fields, [str(c) for c in df.columns]):
+            fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+#: characters that make ``csv`` (``QUOTE_MINIMAL``, delimiter ``,``) quote a field.
+_CSV_SPECIAL = ',"\r\n'
+
+
+def _csv_field(value: str) -> str:
+    """``value`` as ``csv.writer`` writes it as a field of a row of several fields."""
+    if value and not any(c in value for c in _CSV_SPECIAL):
+        return value
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([value, ""])
+    return buf.getvalue()[: -len(",\n")]
+
+
+def _csv_columns(df: pd.DataFrame) -> list[list[str]] | None:
+    """Each column's CSV fields as pandas' ``to_csv`` writes them, if all are text or integers.
+
+    Text columns (object dtype holding only ``str`` and missing values) keep
+    their values where none needs quoting, else are quoted once per distinct
+    value; integer columns (numpy or nullable) print as ``str(int)``; missing
+    values are ``""``. ``None`` for any other column (floats, dates, mixed
+    objects): pandas formats those.
+    """
+    if len(df.columns) < 2:  # a row of one empty field is quoted
+        return None
+    out = []
+    for _, column in df.items():
+        if pd.api.types.is_integer_dtype(column.dtype):
+            values = column.to_numpy(dtype=object, na_value=None).tolist()
+            printed = {v: "" if v is None else str(v) for v in set(values)}  # few distinct
+            out.append(list(map(printed.__getitem__, values)))
+            continue
+        if column.dtype != object:
+            return None
+        values = column.tolist()
+        if set(map(type, values)) <= {str}:
+            text = "".join(values)
+            if not any(c in text for c in _CSV_SPECIAL):
+                out.append(values)
+                continue
+        distinct = set(values)
+        if not all(type(v) is str or _missing(v) for v in distinct):
+            return None
+        fields = {v: _csv_field(v) if type(v) is str else "" for v in distinct}
+        out.append(list(map(fields.__getitem__, values)))
+    return out
+
+
+def _missing(value: Any) -> bool:
+    """Whether pandas writes ``value`` of a text column as a missing value (``None``, NaN, NA)."""
+    return value is None or value is pd.NA or (type(value) is float and value != value)
+
+
+def _csv_lines(
+    columns: list[list[str]], header: list[str], *, rows: int = 50_000
+) -> Iterator[bytes]:
+    """The CSV of ``header`` and of the rows of ``columns`` (``_csv_columns``), UTF-8, in blocks."""
+    yield (",".join(map(_csv_field, header)) + "\n").encode()
+    n = len(columns[0]) if columns else 0
+    for start in range(0, n, rows):
+        # each row's fields and separators side by side: one join makes the block
+        block = np.empty((min(rows, n - start), 2 * len(columns)), dtype=object)
+        for j, column in enumerate(columns):
+            block[:, 2 * j] = column[start : start + rows]
+        block[:, 1:-1:2] = ","
+        block[:, -1] = "\n"
+        yield "".join(block.ravel().tolist()).encode()
 
 
 def _projects_csv(projects: gpd.GeoDataFrame) -> bytes:
@@ -247,7 +355,7 @@ def _schema(columns: list[str], types: dict[str, str], geometry: str | None) -> 
 
 
 def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]]]:
-    """(layer name, style kind, fiona schema, records) for every GeoPackage layer."""
+    """(layer name, style kind, fiona schema, records) of the GeoPackage layers but ``delivery``."""
     p = layers.projects.sort_values("id", kind="mergesort").reset_index(drop=True)
     cols = list(PROJECT_COLUMNS)
     dims = [_dimension(g) for g in p.geometry]
@@ -312,7 +420,6 @@ def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]
         # attribute tables: created empty by fiona, filled by ``_fill_attribute_tables``
         ("timeline", "timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), []),
         ("documents", "documents", _schema(list(docs.columns), {}, None), []),
-        *_delivery_layers(layers),
     ]
 
 
@@ -328,11 +435,15 @@ def _gpkg_tables(layers: ProjectLayers) -> list[tuple[str, dict, pd.DataFrame]]:
 def _sqlite_column(values: pd.Series, kind: str) -> list[Any]:
     """A column as the values fiona would store: ``None`` for missing, ints, text."""
     if kind == "int":
+        if pd.api.types.is_integer_dtype(values.dtype):  # numpy or nullable ints: no NaN
+            return values.to_numpy(dtype=object, na_value=None).tolist()
         return [None if v is None or v is pd.NA or v != v else int(v) for v in values.tolist()]
     if kind == "float":
         return [None if v is None or v is pd.NA or not math.isfinite(v) else float(v)
                 for v in values.tolist()]
     out = values.tolist()
+    if set(map(type, out)) <= {str, type(None)}:
+        return out
     for i, v in enumerate(out):
         if type(v) is not str and v is not None:
             v = _plain(v)
@@ -340,13 +451,89 @@ def _sqlite_column(values: pd.Series, kind: str) -> list[Any]:
     return out
 
 
-def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFrame]]) -> None:
+#: rows inserted by one ``INSERT`` statement (at most 999 bound values, SQLite's oldest limit).
+_SQLITE_VALUES = 999
+
+
+def _insert_statements(
+    table: str, columns: list[str], data: list[list[Any]]
+) -> list[tuple[str, list[list[Any]]]]:
+    """``INSERT`` statements with their values that add the rows ``zip(*data)`` to ``table``.
+
+    In order, many rows per statement: one statement per row costs more than its
+    values (the statement is reset and the ``AUTOINCREMENT`` counter written back
+    for each); rows inserted in the same order by fewer statements make the same
+    table, page for page.
+
+    Returns
+    -------
+    list of (str, list of list)
+        Each statement and the values of each of its executions.
+    """
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    k = max(1, len(columns))
+    per = max(1, _SQLITE_VALUES // k)
+    n = len(data[0]) if data else 0
+    if any(len(values) != n for values in data):
+        raise ValueError(f"columns of {table!r} differ in length: {[len(v) for v in data]}")
+
+    def values(start: int, stop: int) -> list[Any]:
+        # rows start..stop-1 flattened row by row: each column into every k-th place
+        flat: list[Any] = [None] * ((stop - start) * k)
+        for j, column in enumerate(data):
+            flat[j::k] = column[start:stop]
+        return flat
+
+    statements = []
+    whole = n - n % per
+    if whole:
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * per)
+        statements.append((sql, [values(i, i + per) for i in range(0, whole, per)]))
+    if whole < n:
+        sql = f'INSERT INTO "{table}" ({quoted}) VALUES ' + ", ".join([one] * (n - whole))
+        statements.append((sql, [values(whole, n)]))
+    return statements
+
+
+def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: list[list[Any]]) -> None:
+    """Insert the rows ``zip(*data)`` into ``table`` by ``_insert_statements``."""
+    for sql, params in _insert_statements(table, columns, data):
+        con.executemany(sql, params)
+
+
+def _sqlite_tables(
+    tables: list[tuple[str, dict, pd.DataFrame]],
+) -> list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]:
+    """(table, rows, ``_insert_statements``) of ``_gpkg_tables``, values as fiona stores them.
+
+    Made before the GeoPackage writer waits for the delivery table, so that only
+    SQLite's own work is left after it.
+    """
+    out = []
+    for name, schema, df in tables:
+        columns = list(schema["properties"])
+        data = [_sqlite_column(df[c], schema["properties"][c]) for c in columns]
+        out.append((name, len(df), _insert_statements(name, columns, data)))
+    return out
+
+
+def _fill_attribute_tables(
+    path: Path, tables: list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]
+) -> None:
     """Insert the rows of the attribute tables that fiona created empty.
 
     fiona builds a Python feature per row, which dominates the export of a large
-    timeline; one ``executemany`` per table stores the same values (fid 1..n in
-    row order, ``NULL`` for missing) and sets ``gpkg_ogr_contents.feature_count``
-    as OGR does, so fiona, geopandas and QGIS read the tables as before.
+    timeline; the statements of ``_insert_statements`` store the same values (fid
+    1..n in row order, ``NULL`` for missing) and ``gpkg_ogr_contents.feature_count``
+    is set as OGR does, so fiona, geopandas and QGIS read the tables as before.
+
+    Parameters
+    ----------
+    path : Path
+        The GeoPackage being written.
+    tables : list of (str, int, list)
+        ``_sqlite_tables(_gpkg_tables(layers))``.
     """
     con = sqlite3.connect(path)
     try:
@@ -355,11 +542,7 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
         con.execute("PRAGMA synchronous = OFF")
         con.execute("PRAGMA journal_mode = MEMORY")
         with con:
-            for name, schema, df in tables:
-                columns = list(schema["properties"])
-                data = [_sqlite_column(df[c], schema["properties"][c]) for c in columns]
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                marks = ", ".join("?" * len(columns))
+            for name, n_rows, statements in tables:
                 # OGR's per-row count trigger is set aside during the bulk insert
                 triggers = con.execute(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
@@ -368,12 +551,11 @@ def _fill_attribute_tables(path: Path, tables: list[tuple[str, dict, pd.DataFram
                 ).fetchall()
                 for trigger, _ in triggers:
                     con.execute(f'DROP TRIGGER "{trigger}"')
-                con.executemany(
-                    f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})', zip(*data, strict=True)
-                )
+                for sql, params in statements:
+                    con.executemany(sql, params)
                 con.execute(
                     "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
-                    (len(df), name),
+                    (n_rows, name),
                 )
                 for _, sql in triggers:
                     con.execute(sql)
@@ -474,16 +656,33 @@ def _add_styles(path: Path, styles: list[tuple[str, str]]) -> None:
         con.close()
 
 
-def _write_gpkg(path: Path, layers: ProjectLayers) -> Path:
+def _write_gpkg(
+    path: Path, layers: ProjectLayers, wait: Callable[[], pd.DataFrame | None] | None = None
+) -> Path:
+    """Write ``planmap.gpkg``; with ``wait``, everything before the ``delivery`` layer first.
+
+    ``wait`` returns the delivery table (``ProjectLayers.delivery``) when it is
+    known: the layers, the attribute tables' values and the empty tables are
+    made before it is called, and the file is the same as without it.
+    """
     with atomic_path(path) as tmp:
         styles = []
         with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
-            for name, kind, schema, records in _gpkg_layers(layers):
+
+            def write(name: str, kind: str, schema: dict, records: list[dict]) -> None:
                 crs = settings.output_crs if schema["geometry"] != "None" else None
                 with fiona.open(tmp, "w", driver="GPKG", layer=name, schema=schema, crs=crs) as dst:
                     dst.writerecords(records)
                 styles.append((name, f"{kind}|{','.join(schema['properties'])}"))
-        _fill_attribute_tables(tmp, _gpkg_tables(layers))
+
+            for layer in _gpkg_layers(layers):
+                write(*layer)
+            tables = _sqlite_tables(_gpkg_tables(layers))
+            if wait is not None:
+                layers = dataclasses.replace(layers, delivery=wait())
+            for layer in _delivery_layers(layers):
+                write(*layer)
+        _fill_attribute_tables(tmp, tables)
         _add_styles(tmp, styles)
     return path
 
@@ -498,8 +697,9 @@ def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -
     out : Path
         Output folder (created when missing).
     background : bool
-        Write the GeoPackage in a forked process while the GeoJSON and CSV
-        files are written here (for large layers; the files are the same).
+        Write the GeoPackage and ``timeline.csv`` in forked processes while the
+        GeoJSON and CSV files are written here (for large layers; the files are
+        the same).
 
     Returns
     -------
@@ -507,39 +707,206 @@ def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -
         The files written, in a fixed order: ``projects.geojson``,
         ``zones.geojson``, ``belts.geojson``, ``projects_zone_*.geojson``,
         ``projects_belt_*.geojson``, ``projects.csv``, ``timeline.csv``,
-        ``planmap.gpkg``.
+        ``delivery.csv`` (when ``layers.delivery`` is set), ``planmap.gpkg``.
 
     Raises
     ------
     ExportError
         When the folder cannot be written or the GeoPackage writer fails.
     """
-    out = Path(out)
-    if background:
+    pending = start_save_layers(layers, out, background=background)
+    try:
+        return pending.finish()
+    finally:
+        pending.cancel()  # nothing left to stop once finished
+
+
+def start_save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -> PendingSave:
+    """Begin ``save_layers`` before ``layers.delivery`` is known; ``finish`` it once it is.
+
+    With ``background`` (and where processes can fork), the GeoPackage and
+    ``timeline.csv`` writers start now in forked processes: the GeoPackage
+    writer makes every layer and table up to the ``delivery`` layer and then
+    waits for the delivery table, which ``finish`` hands it; ``timeline.csv`` is
+    written to a temporary file that replaces the output only at ``finish``.
+    Without it, nothing is done before ``finish``.
+
+    Parameters
+    ----------
+    layers : ProjectLayers
+        The layers; ``delivery`` may be set later, before ``finish``.
+    out : Path
+        Output folder (created when missing).
+    background : bool
+        As for ``save_layers``.
+
+    Returns
+    -------
+    PendingSave
+        Call ``finish`` to write the rest and collect the files, or ``cancel``
+        (on an error before ``finish``) to stop the writers and keep the
+        previous outputs.
+    """
+    return PendingSave(layers, out, background=background)
+
+
+class PendingSave:
+    """Exports begun by ``start_save_layers``.
+
+    Parameters
+    ----------
+    layers : ProjectLayers
+        The layers to write.
+    out : Path
+        Output folder.
+    background : bool
+        Start the GeoPackage and ``timeline.csv`` writers now, in forked processes.
+    """
+
+    def __init__(self, layers: ProjectLayers, out: Path, *, background: bool = False) -> None:
+        import multiprocessing
+
         from gis._background import Background
 
-        gpkg = Background(_write_gpkg_or_raise, out / GPKG_NAME, layers, what=GPKG_NAME)
+        self.layers = layers
+        self.out = Path(out)
+        # (Background, the end of its pipe kept here, whether it takes the delivery table)
+        self._jobs: list[tuple[Any, Any, bool]] = []
+        self._state = "begun"  # then "finished" or "cancelled"
+        if not background or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        ends: list[Any] = []
         try:
-            timeline = Background(_write_timeline_csv, out, layers, what="timeline.csv")
+            for func, target, what, takes_delivery in (
+                (_write_gpkg_when_told, self.out / GPKG_NAME, GPKG_NAME, True),
+                (_write_timeline_csv_when_told, self.out / "timeline.csv", "timeline.csv", False),
+            ):
+                child_end, parent_end = context.Pipe(duplex=False)
+                ends.append(parent_end)
+                job = Background(func, target, layers, child_end, list(ends), what=what)
+                child_end.close()
+                self._jobs.append((job, parent_end, takes_delivery))
+        except BaseException:
+            self.cancel()
+            raise
+
+    def finish(self) -> list[Path]:
+        """Write the files still to write with ``layers.delivery`` as it is now, and collect all.
+
+        Returns
+        -------
+        list of Path
+            As ``save_layers``.
+
+        Raises
+        ------
+        ExportError
+            When the folder cannot be written, a writer fails, or the save was
+            cancelled or finished already.
+        """
+        if self._state != "begun":
+            raise ExportError(f"the save of the layers to {str(self.out)!r} was {self._state}")
+        self._state = "finished"
+        layers, out = self.layers, self.out
+        if not self._jobs:
+            written = _save_files(layers, out)
+            written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
+        else:
+            (gpkg, *_), (timeline, *_) = jobs = self._jobs
+            # the delivery table may be larger than a pipe holds: handed over beside the
+            # GeoJSON writing, not before it
+            handoff = threading.Thread(
+                target=_tell, args=(jobs, True, layers.delivery), name="planmap-handoff"
+            )
+            handoff.start()
+            self._jobs = []  # told: they finish their files
             try:
-                written = _save_files(layers, out, timeline=False)
+                try:
+                    written = _save_files(layers, out, timeline=False)
+                finally:
+                    handoff.join()
+                    timeline_path = timeline.result()
+                written.insert(written.index(out / "projects.csv") + 1, timeline_path)
             finally:
-                timeline_path = timeline.result()
-            written.insert(written.index(out / "projects.csv") + 1, timeline_path)
+                path = gpkg.result()
+            written.append(path)
+        log.info("export: %d features -> %d files in %s", len(layers.projects), len(written), out)
+        return written
+
+    def cancel(self) -> None:
+        """Stop the writers begun and not finished; they leave the previous files whole."""
+        if self._state == "begun":
+            self._state = "cancelled"
+        jobs, self._jobs = self._jobs, []
+        if not jobs:
+            return
+        _tell(jobs, False, None)
+        for job, *_ in jobs:
+            try:
+                job.result()
+            except (Exception, KeyboardInterrupt) as exc:  # what stopping them raised
+                log.debug("export: stopped writer: %s", exc)
+
+
+def _tell(jobs: list[tuple[Any, Any, bool]], go: bool, delivery: pd.DataFrame | None) -> None:
+    """Send each waiting writer ``go`` (and the delivery table if it takes it); close the pipes.
+
+    A writer that died is not told: its result says why it died.
+    """
+    for _, end, takes_delivery in jobs:
+        try:
+            end.send((go, delivery if takes_delivery else None))
+        except OSError:
+            pass
         finally:
-            path = gpkg.result()
-        written.append(path)
-    else:
-        written = _save_files(layers, out)
-        written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
-    log.info("export: %d features -> %d files in %s", len(layers.projects), len(written), out)
-    return written
+            end.close()
 
 
-def _write_gpkg_or_raise(path: Path, layers: ProjectLayers) -> Path:
+def _told(conn: Any, what: str) -> pd.DataFrame | None:
+    """In a writer: wait until ``PendingSave`` says go, and return the delivery table it sent.
+
+    Raises
+    ------
+    ExportError
+        When the build stopped instead (``cancel``, or the pipe closed).
+    """
+    try:
+        go, delivery = conn.recv()
+    except EOFError:
+        go, delivery = False, None
+    finally:
+        conn.close()
+    if not go:
+        raise ExportError(f"{what} was not written: the build stopped before the layers were saved")
+    return delivery
+
+
+def _write_gpkg_when_told(path: Path, layers: ProjectLayers, conn: Any, parent_ends: list[Any]) -> Path:
+    """The forked GeoPackage writer of ``PendingSave``: the delivery layer when told."""
+    for end in parent_ends:  # this process's copies: the pipe ends when the parent's does
+        end.close()
+    return _write_gpkg_or_raise(path, layers, wait=lambda: _told(conn, GPKG_NAME))
+
+
+def _write_timeline_csv_when_told(
+    path: Path, layers: ProjectLayers, conn: Any, parent_ends: list[Any]
+) -> Path:
+    """The forked ``timeline.csv`` writer of ``PendingSave``: replaces the output when told."""
+    for end in parent_ends:
+        end.close()
+    with atomic_path(path) as tmp:
+        _write_csv_file(tmp, layers.timeline[list(TIMELINE_COLUMNS)])
+        _told(conn, "timeline.csv")
+    return path
+
+
+def _write_gpkg_or_raise(
+    path: Path, layers: ProjectLayers, wait: Callable[[], pd.DataFrame | None] | None = None
+) -> Path:
     """``_write_gpkg``, its writer's errors as an ``ExportError`` naming the file."""
     try:
-        return _write_gpkg(path, layers)
+        return _write_gpkg(path, layers, wait)
     except (fiona.errors.FionaError, sqlite3.Error) as exc:
         raise ExportError(
             f"cannot write {str(path)!r}: {exc}; check the folder and disk space"
@@ -554,22 +921,27 @@ def _write_timeline_csv(out: Path, layers: ProjectLayers) -> Path:
 def _save_files(layers: ProjectLayers, out: Path, *, timeline: bool = True) -> list[Path]:
     """The GeoJSON and CSV files of ``save_layers``, in its order (``timeline.csv`` optional)."""
     p = layers.projects
-    cols = list(PROJECT_COLUMNS)
+    # each project feature is encoded once, for projects.geojson and its zone and belt files
+    ids, lines = _feature_lines(p, "id", list(PROJECT_COLUMNS))
+
+    def projects_file(name: str, mask: Any = None) -> Path:
+        keep = range(len(ids)) if mask is None else np.flatnonzero(np.asarray(mask, dtype=bool))
+        text = _feature_collection([ids[i] for i in keep], [lines[i] for i in keep])
+        return write_bytes_atomic(out / name, text.encode("utf-8"))
+
     written = [
-        _write_geojson(out / "projects.geojson", p, "id", cols),
+        projects_file("projects.geojson"),
         _write_geojson(out / "zones.geojson", layers.zones, "zone", ["zone", "name_zh", "name_en"]),
         _write_geojson(
             out / "belts.geojson", layers.belts, "belt", ["belt", "name_zh", "name_en", "width_m"]
         ),
     ]
     for zone in ZONE_KEYS:
-        written.append(
-            _write_geojson(out / f"projects_zone_{zone}.geojson", p[p["zone"] == zone], "id", cols)
-        )
+        written.append(projects_file(f"projects_zone_{zone}.geojson", p["zone"] == zone))
     belt_sets = p["belts"].astype(str).str.split(",")
     for belt in BELT_KEYS:
         mask = belt_sets.map(lambda keys, b=belt: b in keys).astype(bool)
-        written.append(_write_geojson(out / f"projects_belt_{belt}.geojson", p[mask], "id", cols))
+        written.append(projects_file(f"projects_belt_{belt}.geojson", mask))
     written.append(write_bytes_atomic(out / "projects.csv", _projects_csv(p)))
     if timeline:
         written.append(_write_timeline_csv(out, layers))

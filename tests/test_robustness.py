@@ -108,7 +108,9 @@ def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["projects.geojson"]
 
 
-def test_ctrl_c_during_a_build_leaves_previous_outputs_whole(tmp_path, monkeypatch):
+@pytest.mark.parametrize("forked", [False, True])
+@pytest.mark.parametrize("where", ["delivery", "exports"])
+def test_ctrl_c_during_a_build_leaves_previous_outputs_whole(tmp_path, monkeypatch, where, forked):
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "r.txt").write_text(REPORT, encoding="utf-8")
@@ -117,21 +119,27 @@ def test_ctrl_c_during_a_build_leaves_previous_outputs_whole(tmp_path, monkeypat
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     (docs / "r.txt").write_text(REPORT.replace("天山五村", "天山四村"), encoding="utf-8")
 
+    import gis.pipeline
     import layers.export
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    import layers as layers_package
-
-    # the package first: its lazy attribute must be read (and restored) before the module
-    # that defines it is patched, or the undo would put the stub back
-    monkeypatch.setattr(layers_package, "save_layers", interrupted)
-    monkeypatch.setattr(layers.export, "save_layers", interrupted)
+    if forked:  # the GeoPackage and timeline.csv writers run in forked processes
+        monkeypatch.setattr(gis.pipeline, "_BACKGROUND_MENTIONS", 0)
+    # while the delivery is computed (the forked writers wait for it), or while the
+    # GeoJSON files are written (the forked writers have been told to finish)
+    if where == "delivery":
+        monkeypatch.setattr(gis.pipeline, "_delivery", interrupted)
+    else:
+        monkeypatch.setattr(layers.export, "_save_files", interrupted)
     assert main(["-q", "layers", str(docs), "--out", str(out)]) == 130
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert set(after) == set(before)  # no temporary file left behind
     assert after["projects.geojson"] == before["projects.geojson"]
+    if where == "delivery":  # no layer file was replaced
+        for name in ("timeline.csv", "planmap.gpkg", "delivery.csv", "projects.csv"):
+            assert after[name] == before[name], name
     json.loads(after["build_report.json"])
 
 
