@@ -255,7 +255,6 @@ def extract_documents(
     jobs: int = 1,
     cache: bool = True,
     products: ExtractionProducts | None = None,
-    before_fork: Callable[[], None] | None = None,
 ) -> list[Any]:
     """Read and extract every document; skipped ones and repeats go in the report.
 
@@ -266,8 +265,7 @@ def extract_documents(
     entry and extractor are unchanged is not read again: its mentions come
     from ``settings.cache_folder``. With ``products``, the per-document
     products (stated zones and belts, ``mentions.jsonl`` lines) are collected
-    there. ``before_fork`` is called before worker processes are started
-    (the build waits there for its thread that reads the reference layers).
+    there.
 
     Returns
     -------
@@ -357,8 +355,6 @@ def extract_documents(
 
     show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if jobs > 1 and len(todo) > 1:
-        if before_fork is not None:
-            before_fork()
         # the workers collect garbage as usual (the build turns it off here: _no_gc)
         with ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable) as pool:
             done = pool.map(_extract_one, [p for p, _ in todo], chunksize=4)
@@ -717,20 +713,17 @@ def build(
     # forked now, before any thread starts: sets up the briefing while the documents are read
     briefing = _start_briefing(stages, cache=cache)
     warm_up = None
-    if any(s in stages for s in ("layers", "map", "slides")):
+    if jobs == 1 and any(s in stages for s in ("layers", "map", "slides")):
         # the district's zones, belts and base layers do not depend on the documents:
-        # read and buffered (GEOS and GDAL release the GIL) while the documents are hashed
-        # and read. Extraction workers are forked only once it is done: a process forked
-        # while this thread imports a module would wait forever for that module's lock.
+        # read and buffered (GEOS and GDAL release the GIL) while the documents are read.
+        # Not with extraction workers: a process forked while this thread is importing a
+        # module would wait forever for that module's import lock.
         warm_up = threading.Thread(target=_warm_reference, name="planmap-reference", daemon=True)
         warm_up.start()
     products = ExtractionProducts()
     with _no_gc() as release_gc:
         try:
-            mentions = extract_documents(
-                files, report, jobs=jobs, cache=cache, products=products,
-                before_fork=warm_up.join if warm_up is not None else None,
-            )
+            mentions = extract_documents(files, report, jobs=jobs, cache=cache, products=products)
         finally:
             if warm_up is not None:
                 warm_up.join()
