@@ -1,13 +1,15 @@
-"""Mentions by column: what the layers need of every mention, as integer arrays.
+"""Mentions by column: every mention of a build as integer arrays.
 
-A large archive has hundreds of thousands of mentions. Building the timeline
-from their ``Mention`` objects touches each object several times, and that
-memory traffic, not the sorting, is what costs. The extraction results (and
-the cache entries) already hold the mentions by column, with the values that
-repeat (document, entity id, status, sentence …) stored once per document and
-an integer code per mention; ``MentionColumns`` keeps those columns, with one
-code space for the whole build, beside the ``Mention`` objects. Row ``i`` of the
-columns is the ``i``-th mention of the build's mention list.
+A large archive has hundreds of thousands of mentions. Making a ``Mention``
+object for each, and touching each object again for the timeline, the
+grouping and the summaries, is what a warm rebuild spent its time on. The
+extraction results (and the cache entries) already hold the mentions by
+column, with the values that repeat (document, entity id, status, sentence …)
+stored once per document and an integer code per mention; ``MentionColumns``
+keeps those columns, with one code space for the whole build. Row ``i`` is the
+``i``-th mention of the build. ``MentionRows`` is a sequence of some rows that
+makes their ``Mention`` objects only when it is read: most entities are never
+read mention by mention.
 """
 
 from __future__ import annotations
@@ -18,18 +20,24 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MISSING", "Coder", "MentionColumns", "packed_key"]
+__all__ = ["MISSING", "Coder", "MentionColumns", "MentionRows", "packed_key"]
 
 #: an integer column's code for ``None`` (years and lines are positive).
 MISSING = -1
 
-#: the columns kept as codes into a list of distinct values.
-CODED = ("entity_id", "doc", "mode", "status", "status_cue", "sentence")
-#: coded columns whose codes are equal only within a document (its sentences: the same
-#: sentence in two documents gets two codes), kept without an index of their values.
-LOCAL = ("sentence",)
+#: the columns kept as codes into a list of values.
+CODED = ("entity_id", "doc", "mode", "status", "status_cue", "sentence", "surface", "name",
+         "type", "period", "section")
+#: coded columns whose codes are equal only within a document (the same sentence in two
+#: documents gets two codes), kept without an index of their values: they are compared
+#: only with the document in the key, or only read.
+LOCAL = ("sentence", "surface", "name", "type", "period", "section")
 #: the columns kept as integers (``MISSING`` for ``None``).
 INTEGER = ("line", "start", "end", "year")
+#: the columns kept as booleans.
+BOOLEAN = ("in_changning",)
+#: the columns kept as an object per row (a list).
+OBJECTS = ("locators",)
 
 
 class Coder:
@@ -99,6 +107,7 @@ class MentionColumns:
     coders: dict[str, Coder] = field(default_factory=lambda: {c: Coder() for c in CODED})
     stated: list[tuple[int, str, list[str]]] = field(default_factory=list)
     by_document: bool = True
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         column = self.codes.get("line")
@@ -132,8 +141,7 @@ class MentionColumns:
         for name in CODED:
             column = columns[name]
             if not isinstance(column, Mapping):
-                part[name] = self.coders[name].codes(column)
-                continue
+                column = {"values": list(column), "codes": range(len(column))}
             codes = np.asarray(column["codes"], dtype=np.int64)
             if name in LOCAL:  # the document's values, appended as they are
                 known = self.coders[name].values
@@ -142,8 +150,17 @@ class MentionColumns:
             else:
                 part[name] = self.coders[name].codes(column["values"])[codes]
         for name in INTEGER:
-            part[name] = np.array([MISSING if v is None else v for v in columns[name]],
-                                  dtype=np.int64)
+            values = columns[name]
+            try:
+                part[name] = np.array(values, dtype=np.int64)
+            except TypeError:  # a None among them
+                part[name] = np.array([MISSING if v is None else v for v in values],
+                                      dtype=np.int64)
+        for name in BOOLEAN:
+            part[name] = np.array(columns[name], dtype=bool)
+        for name in OBJECTS:
+            part[name] = np.empty(len(columns[name]), dtype=object)
+            part[name][:] = [list(v) for v in columns[name]]
         if any(len(v) != n for v in part.values()):
             raise ValueError(f"mention columns do not hold {n} values each")
         part["stated"] = [(int(i), zone, list(belts)) for i, zone, belts in stated]
@@ -151,10 +168,14 @@ class MentionColumns:
 
     def join(self, parts: Sequence[Mapping[str, Any]]) -> MentionColumns:
         """Set the columns to the documents' parts one after the other; returns itself."""
+        empty = {**{c: np.empty(0, np.int64) for c in (*CODED, *INTEGER)},
+                 **{c: np.empty(0, bool) for c in BOOLEAN},
+                 **{c: np.empty(0, object) for c in OBJECTS}}
         self.codes = {
-            name: np.concatenate([p[name] for p in parts]) if parts else np.empty(0, np.int64)
-            for name in (*CODED, *INTEGER)
+            name: np.concatenate([p[name] for p in parts]) if parts else empty[name]
+            for name in (*CODED, *INTEGER, *BOOLEAN, *OBJECTS)
         }
+        self._arrays = {}
         offset = 0
         self.stated = []
         seen: set[int] = set()
@@ -174,9 +195,33 @@ class MentionColumns:
             out = column.astype(object)
             out[column == MISSING] = None
             return out
-        distinct = np.empty(len(self.coders[name].values), dtype=object)
-        distinct[:] = self.coders[name].values
+        if name in BOOLEAN or name in OBJECTS:
+            return self.codes[name][rows].astype(object)
+        distinct = self._arrays.get(name)
+        if distinct is None or len(distinct) != len(self.coders[name].values):
+            distinct = np.empty(len(self.coders[name].values), dtype=object)
+            distinct[:] = self.coders[name].values
+            self._arrays[name] = distinct
         return distinct[self.codes[name][rows]]
+
+    def mentions(self, rows: np.ndarray) -> list[Any]:
+        """The ``Mention`` objects of ``rows`` (new objects, equal to the ones extracted)."""
+        from geocode.model import MENTION_FIELDS, Mention
+
+        rows = np.asarray(rows, dtype=np.int64)
+        fields = []
+        for name in MENTION_FIELDS:
+            if name in OBJECTS:
+                fields.append([list(v) for v in self.codes[name][rows]])
+            elif name in INTEGER or name in BOOLEAN:
+                fields.append(self.values(name, rows).tolist())
+            else:
+                fields.append(self.values(name, rows).tolist())
+        return list(map(Mention, *fields)) if len(rows) else []
+
+    def rows(self, rows: np.ndarray | None = None) -> MentionRows:
+        """``MentionRows`` of ``rows`` (every row when ``None``)."""
+        return MentionRows(self, np.arange(len(self)) if rows is None else rows)
 
     def whole(self, entities: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         """Per row, its entity's index in ``entities``, and which entities the rows hold whole.
@@ -242,3 +287,56 @@ def packed_key(keys: Sequence[np.ndarray]) -> np.ndarray | None:
             return None
         out = (out << width) | key
     return out
+
+
+class MentionRows(Sequence):
+    """Some rows of ``MentionColumns`` as a sequence of ``Mention`` objects.
+
+    Its length is known at once; the objects are made the first time it is
+    read (all of them, once: they are the same objects on every later read).
+
+    Parameters
+    ----------
+    columns : MentionColumns
+        The build's mentions by column.
+    rows : ndarray
+        The rows, in the sequence's order.
+    """
+
+    __slots__ = ("columns", "indices", "_items")
+
+    def __init__(self, columns: MentionColumns, rows: np.ndarray) -> None:
+        self.columns = columns
+        self.indices = rows
+        self._items: list[Any] | None = None
+
+    def _list(self) -> list[Any]:
+        if self._items is None:
+            self._items = self.columns.mentions(self.indices)
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._list()[index]
+
+    def __iter__(self) -> Any:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other: Sequence[Any]) -> list[Any]:
+        return [*self, *other]
+
+    def __radd__(self, other: Sequence[Any]) -> list[Any]:
+        return [*other, *self]
+
+    def __repr__(self) -> str:
+        return f"MentionRows({len(self)} rows)"
+

@@ -8,7 +8,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from geocode.columns import MentionColumns, packed_key
+from geocode.columns import MentionColumns, MentionRows, packed_key
 from geocode.gazetteer import GazetteerName
 from geocode.model import Entity, Mention
 
@@ -21,22 +21,21 @@ _SURFACE = attrgetter("surface")
 
 
 def entities_from_mentions(mentions: Iterable[Mention], *,
-                           index: Mapping[str, GazetteerName] | None = None,
-                           columns: MentionColumns | None = None) -> list[Entity]:
+                           index: Mapping[str, GazetteerName] | None = None) -> list[Entity]:
     """Group mentions by ``entity_id`` into unresolved ``Entity`` objects.
 
     Parameters
     ----------
     mentions : iterable of Mention
-        Mentions from any number of documents.
+        Mentions from any number of documents. Every row of a ``MentionColumns``
+        (``MentionColumns.rows()``, as ``gis.pipeline.extract_documents`` gives
+        them) is grouped and ordered by sorting integer arrays, and each entity
+        gets its rows as ``MentionRows``, whose ``Mention`` objects are made
+        only when read: the same groups, order and values.
     index : mapping, optional
         ``name_index`` of the gazetteer. When the entity's name is in it, the row's
         ``in_changning`` decides; otherwise the entity is in Changning unless every
         mention says it is not.
-    columns : MentionColumns, optional
-        The same mentions by column, row ``i`` for the ``i``-th mention: the
-        mentions are then grouped and ordered by sorting integer arrays, which
-        gives the same groups in the same order without reading each mention.
 
     Returns
     -------
@@ -44,9 +43,9 @@ def entities_from_mentions(mentions: Iterable[Mention], *,
         Sorted by id; each with its mentions in document order and ``aliases`` = the
         other surfaces seen for it (sorted).
     """
-    mentions = list(mentions)
-    groups = _groups_from_columns(mentions, columns) if columns is not None else None
-    if groups is None:
+    if isinstance(mentions, MentionRows) and len(mentions) == len(mentions.columns):
+        groups = _groups_from_columns(mentions.columns)
+    else:
         groups = {}
         for m in mentions:
             groups.setdefault(m.entity_id, []).append(m)
@@ -54,43 +53,42 @@ def entities_from_mentions(mentions: Iterable[Mention], *,
             ms.sort(key=_DOC_ORDER)  # C-level keys: a large archive has a mention per 250 bytes
     entities = []
     for eid, ms in groups.items():
-        first = ms[0]
-        surfaces = set(map(str.strip, map(_SURFACE, ms))) - {first.name, ""}
-        row = index.get(first.name) if index is not None else None
-        if row is not None and row.name == first.name:
-            in_cn = row.in_changning
+        if isinstance(ms, MentionRows):
+            name, type_, surfaces, any_inside = _group_facts(ms)
         else:
-            in_cn = any(m.in_changning for m in ms)
-        entities.append(Entity(id=eid, name=first.name, type=first.type, aliases=sorted(surfaces),
+            name, type_ = ms[0].name, ms[0].type
+            surfaces = set(map(str.strip, map(_SURFACE, ms)))
+            any_inside = any(m.in_changning for m in ms)
+        surfaces -= {name, ""}
+        row = index.get(name) if index is not None else None
+        in_cn = row.in_changning if row is not None and row.name == name else any_inside
+        entities.append(Entity(id=eid, name=name, type=type_, aliases=sorted(surfaces),
                                in_changning=in_cn, mentions=ms))
     entities.sort(key=lambda e: e.id)
     log.info("grouped %d mentions into %d entities", sum(len(e.mentions) for e in entities), len(entities))
     return entities
 
 
-def _groups_from_columns(mentions: list[Mention], columns: MentionColumns
-                         ) -> dict[str, list[Mention]] | None:
-    """Mentions by entity id, each list in (doc, start, end, order read) order.
-
-    ``None`` when the columns are not row for row the mentions (they are then
-    grouped one by one).
-    """
-    if len(columns) != len(mentions) or not mentions:
-        return None
+def _groups_from_columns(columns: MentionColumns) -> dict[str, MentionRows]:
+    """Every row by entity id, each group in (doc, start, end, order read) order."""
     codes = columns.codes
     ids = columns.coders["entity_id"].values
     doc_rank = columns.coders["doc"].ranks()[codes["doc"]]
     keys = [codes["entity_id"], doc_rank, codes["start"], codes["end"]]
     packed = packed_key(keys)  # a stable sort: the order read decides ties
     order = np.argsort(packed, kind="stable") if packed is not None else np.lexsort(
-        (np.arange(len(mentions)), *reversed(keys)))
+        (np.arange(len(columns)), *reversed(keys)))
     by_entity = codes["entity_id"][order]
     cuts = np.flatnonzero(by_entity[1:] != by_entity[:-1]) + 1
-    groups: dict[str, list[Mention]] = {}
-    for part in np.split(order, cuts):
-        ms = list(map(mentions.__getitem__, part.tolist()))
-        eid = ms[0].entity_id
-        if ms[-1].entity_id != eid or ids[int(codes["entity_id"][part[0]])] != eid:
-            return None  # not the mentions the columns were made from
-        groups[eid] = ms
-    return groups
+    return {ids[int(codes["entity_id"][part[0]])]: MentionRows(columns, part)
+            for part in np.split(order, cuts) if len(part)}
+
+
+def _group_facts(rows: MentionRows) -> tuple[str, str, set[str], bool]:
+    """Name and type of the first row, the stripped surfaces, whether any row is inside."""
+    columns, index = rows.columns, rows.indices
+    first = index[:1]
+    name = columns.values("name", first)[0]
+    type_ = columns.values("type", first)[0]
+    surfaces = set(map(str.strip, columns.values("surface", index).tolist()))
+    return name, type_, surfaces, bool(columns.codes["in_changning"][index].any())

@@ -43,7 +43,6 @@ from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
-from geocode.columns import MentionColumns
 from geocode.entities import entities_from_mentions
 from geocode.gazetteer import load_gazetteer, name_index
 from geocode.model import Entity, Mention
@@ -440,8 +439,7 @@ class _Resolver:
 
 def resolve_entities(mentions: Sequence[Mention], *, gazetteer: gpd.GeoDataFrame | None = None,
                      online: OnlineGeocoder | None = None,
-                     district_fallback: bool = True,
-                     columns: MentionColumns | None = None) -> list[Entity]:
+                     district_fallback: bool = True) -> list[Entity]:
     """Group mentions into entities and place each one, offline first.
 
     Parameters
@@ -456,8 +454,6 @@ def resolve_entities(mentions: Sequence[Mention], *, gazetteer: gpd.GeoDataFrame
     district_fallback : bool
         Place in-district entities that nothing else locates on the whole district
         (precision ``area``, geocoder ``area``); ``False`` leaves them unresolved.
-    columns : MentionColumns, optional
-        ``mentions`` by column, for faster grouping (``entities_from_mentions``).
 
     Returns
     -------
@@ -466,7 +462,7 @@ def resolve_entities(mentions: Sequence[Mention], *, gazetteer: gpd.GeoDataFrame
     """
     gaz = load_gazetteer() if gazetteer is None else gazetteer
     resolver = _Resolver(gaz, district_fallback=district_fallback)
-    entities = entities_from_mentions(mentions, index=resolver.index, columns=columns)
+    entities = entities_from_mentions(mentions, index=resolver.index)
     for entity in entities:
         resolver.resolve(entity, online)
     counts: dict[str, int] = {}

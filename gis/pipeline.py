@@ -269,27 +269,32 @@ def extract_documents(
 
     Returns
     -------
-    list of Mention
-        In document order (by file name).
+    MentionRows
+        Every mention, in document order (by file name): a sequence over
+        ``products.columns`` (``geocode.columns``) whose ``Mention`` objects are
+        made only when it is read.
     """
     fingerprint = _fingerprint()
     cache_dir = Path(settings.cache_folder) / "extract" / fingerprint
     todo: list[tuple[Path, Path | None]] = []
-    # path -> (document record, mentions): results are turned into Mention objects as
-    # they come, so the archive is never held twice (as dicts and as mentions)
-    results: dict[Path, tuple[dict[str, Any], list[Any]]] = {}
-    shared: dict[str, str] = {}
+    # path -> document record; its mentions are coded into columns as results come, so
+    # the archive is never held twice (as decoded results and as columns)
+    results: dict[Path, dict[str, Any]] = {}
     blocks: dict[Path, Path | None] = {}
-    stated = products.stated if products is not None else None
+    if products is None:
+        products = ExtractionProducts()
+    from geocode.columns import MentionColumns
+
+    products.columns = columns = MentionColumns()
     registries: dict[Path, bytes] = {}  # folder -> its registries' bytes (read once)
     parts: dict[Path, dict[str, Any]] = {}  # path -> its mentions by column
-    if products is not None:
-        from geocode.columns import MentionColumns
-
-        products.columns = MentionColumns()
 
     def _skip(path: Path, record: dict[str, Any]) -> None:
-        results[path] = (record, [])
+        results[path] = record
+
+    def _take(path: Path, result: dict[str, Any]) -> None:
+        parts[path] = _coded(result, columns, products.stated)
+        results[path] = result["record"]
     seen: dict[str, str] = {}
     for path in paths:
         size_mb = path.stat().st_size / 1e6 if path.exists() else 0.0
@@ -322,11 +327,7 @@ def extract_documents(
         cached = cache_dir / f"{key}.json" if cache else None
         if cached is not None and cached.exists():
             try:
-                result = _json_loads(cached.read_bytes())
-                results[path] = _to_mentions(result, shared, stated)
-                if products is not None:
-                    parts[path] = products.columns.part(
-                        result["columns"], int(result["n"]), result["stated"])
+                _take(path, _json_loads(cached.read_bytes()))
                 block = cached.with_suffix(".jsonl")
                 blocks[path] = block if block.exists() else None
                 continue
@@ -334,7 +335,7 @@ def extract_documents(
                 log.warning("ignoring a broken cache entry %s", cached)
         todo.append((path, cached))
     report.cache_hits = len(paths) - len(todo) - sum(
-        1 for record, _ in results.values() if record.get("skipped")
+        1 for record in results.values() if record.get("skipped")
     )
     log.info("%d documents to extract, %d from the cache", len(todo), report.cache_hits)
 
@@ -348,10 +349,7 @@ def extract_documents(
                 write_bytes_atomic(cached, _json_dumps(result))
             except PlanmapError as exc:
                 log.warning("cannot cache extraction of %s: %s", path.name, exc)
-        results[path] = _to_mentions(result, shared, stated)
-        if products is not None:
-            parts[path] = products.columns.part(
-                result["columns"], int(result["n"]), result["stated"])
+        _take(path, result)
 
     show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if jobs > 1 and len(todo) > 1:
@@ -367,19 +365,16 @@ def extract_documents(
         for path, cached in tqdm(todo, desc="extract", unit="doc", disable=not show):
             _keep(path, cached, _extract_one(path))
 
-    mentions: list[Any] = []
     for path in paths:
-        record, found = results.pop(path)
+        record = results.pop(path)
         if record.get("skipped"):
             if not str(record.get("reason", "")).startswith("duplicate"):
                 log.error("skipped %s: %s", record["name"], record["reason"])
         report.documents.append(record)
-        mentions.extend(found)
-        if products is not None and not record.get("skipped"):
+        if not record.get("skipped"):
             products.blocks.append((record["name"], blocks.get(path)))
-    if products is not None:
-        products.columns.join([parts[p] for p in paths if p in parts])
-    return mentions
+    columns.join([parts[p] for p in paths if p in parts])
+    return columns.rows()
 
 
 #: mention fields whose values repeat across mentions (one object each is kept).
@@ -389,49 +384,40 @@ _SHARED_FIELDS = (
 )
 
 
-def _to_mentions(
+def _coded(
     result: dict[str, Any],
-    shared: dict[Any, Any],
-    stated: dict[tuple[str, int, int, str], tuple[str, list[str]]] | None = None,
-) -> tuple[dict[str, Any], list[Any]]:
-    """(document record, its ``Mention`` objects) from an extraction result (``_result``).
+    columns: Any,
+    stated: dict[tuple[str, int, int, str], tuple[str, list[str]]],
+) -> dict[str, Any]:
+    """A document's extraction result (``_result``) coded into ``columns``.
 
-    With ``stated``, the result's stated zones and belts are added to it,
-    keyed by the mentions' (doc, start, end, name).
-
-    Equal values (the document name, a sentence with several mentions, a
-    section heading, names, statuses) are made one object through ``shared``:
-    JSON decoding gives every mention its own copy, which multiplies the memory
-    of a large archive.
+    Its stated zones and belts are added to ``stated``, keyed by the mentions'
+    (doc, start, end, name). Returns the document's part of the columns
+    (``MentionColumns.part``).
 
     Raises
     ------
     KeyError
         When the result names other fields than ``MENTION_FIELDS`` (a stale cache
-        entry) or its columns do not hold one value per mention (a broken one).
+        entry) or lacks a column.
+    ValueError, TypeError
+        When its columns do not hold one value per mention (a broken entry).
     """
-    from geocode.model import MENTION_FIELDS, Mention
+    from geocode.model import MENTION_FIELDS
 
     if tuple(result["fields"]) != MENTION_FIELDS:
         raise KeyError(f"mention fields {result['fields']!r}, expected {MENTION_FIELDS!r}")
-    n = int(result["n"])
-    sd = shared.setdefault
-    columns: list[Any] = []
-    for name in MENTION_FIELDS:
-        column = result["columns"][name]
-        if name in _SHARED_FIELDS:
-            values = list(map(sd, column["values"], column["values"]))
-            column = list(map(values.__getitem__, column["codes"]))
-        if len(column) != n:
-            raise KeyError(f"column {name!r} has {len(column)} values for {n} mentions")
-        columns.append(column)
-    found = list(map(Mention, *columns)) if n else []
-    entries = result["stated"]
-    if stated is not None:
-        for i, zone, belts in entries:
-            m = found[i]
-            stated[(m.doc, m.start, m.end, m.name)] = (zone, belts)
-    return result["record"], found
+    raw = result["columns"]
+
+    def value(name: str, i: int) -> Any:
+        column = raw[name]
+        return column["values"][column["codes"][i]] if isinstance(column, dict) else column[i]
+
+    part = columns.part(raw, int(result["n"]), result["stated"])
+    for i, zone, belts in result["stated"]:
+        key = (value("doc", i), value("start", i), value("end", i), value("name", i))
+        stated[key] = (zone, belts)
+    return part
 
 
 def _doc_record(doc: Document, n_mentions: int) -> dict[str, Any]:
@@ -612,8 +598,15 @@ def _changed_documents(
     return set(final_count), dirty
 
 
-def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:
-    """The promise/delivery table of every in-district entity, located or not."""
+def _delivery(entities: Sequence[Any], project_layers: Any, columns: Any = None) -> Any:
+    """The promise/delivery table of every in-district entity, located or not.
+
+    With ``columns`` (every mention read, by column), the plan periods are read
+    from the rows that have one instead of from every mention: a period belongs
+    to a sentence, so the rows of entities outside the district, or of entities
+    an alias merge re-made, give the same (doc, line, sentence) keys and periods.
+    """
+    import numpy as np
     import pandas as pd
 
     from layers.build import timeline_from_entities
@@ -633,7 +626,8 @@ def _delivery(entities: Sequence[Any], project_layers: Any) -> Any:
         timeline,
         project_layers.documents,
         projects=project_layers.projects,
-        mentions=[m for e in inside for m in e.mentions],
+        mentions=[m for e in inside for m in e.mentions] if columns is None else
+        columns.mentions(np.flatnonzero(columns.values("period", slice(None)).astype(bool))),
     )
 
 
@@ -796,8 +790,7 @@ def _build_from_mentions(
         online_geocoder = make_online_geocoder(online)
     # no silent district-wide dots: what nothing locates goes to unresolved.csv
     entities = resolve_entities(
-        mentions, gazetteer=gazetteer_gdf, online=online_geocoder, district_fallback=False,
-        columns=products.columns,
+        mentions, gazetteer=gazetteer_gdf, online=online_geocoder, district_fallback=False
     )
     from layers.delivery import merge_alias_entities
 
@@ -940,7 +933,7 @@ def _build_rest(
                 background=len(project_layers.timeline) >= _BACKGROUND_MENTIONS,
             )
         try:
-            project_layers.delivery = _delivery(entities, project_layers)
+            project_layers.delivery = _delivery(entities, project_layers, products.columns)
             if keep_alive is not None:
                 keep_alive.append(project_layers)
             from layers.delivery import delivery_summary

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from test_layers_build import mention, sample_entities
 
 import layers.build
+from geocode.columns import MentionColumns, MentionRows
 from geocode.model import MENTION_FIELDS, Entity
 from gis import pipeline
 from layers.build import _sentence_surfaces, _StatedMemo, timeline_from_entities
@@ -212,11 +213,20 @@ def test_cache_round_trip_keeps_mentions(fast, monkeypatch):
     ms = [m for e in sample_entities() for m in e.mentions]
     rows = [[getattr(m, f) for f in MENTION_FIELDS] for m in ms]
     result = pipeline._result({"name": "x.txt", "skipped": False}, rows)
-    record, back = pipeline._to_mentions(pipeline._json_loads(pipeline._json_dumps(result)), {})
-    assert record == result["record"]
-    assert back == ms
+    result["stated"] = [[0, "east", ["line2"]]]
+    decoded = pipeline._json_loads(pipeline._json_dumps(result))
+    assert decoded["record"] == result["record"]
+    columns, stated = MentionColumns(), {}
+    back = columns.join([pipeline._coded(decoded, columns, stated)]).rows()
+    assert len(back) == len(ms)
+    assert back == ms and back.indices.tolist() == list(range(len(ms)))
     # equal strings come back as one object
     assert back[1].doc is back[2].doc
+    assert stated == {(ms[0].doc, ms[0].start, ms[0].end, ms[0].name): ("east", ["line2"])}
+    assert columns.stated == [(0, "east", ["line2"])]
+    decoded["fields"] = decoded["fields"][:-1]
+    with pytest.raises(KeyError):  # a stale entry
+        pipeline._coded(decoded, MentionColumns(), {})
 
 
 def test_stale_cache_entry_is_extracted_again(tmp_path):
@@ -261,12 +271,12 @@ def test_columns_give_what_the_mentions_give(seed_paths, tmp_path, monkeypatch):
     mentions = pipeline.extract_documents(seed_paths, report, products=products)
     columns = products.columns
     assert len(columns) == len(mentions)
-    grouped = entities_from_mentions(mentions, columns=columns)
-    assert [(e.id, e.aliases, e.mentions) for e in grouped] == [
-        (e.id, e.aliases, e.mentions) for e in entities_from_mentions(mentions)]
-    assert all(a is b for e, f in zip(grouped, entities_from_mentions(mentions), strict=True)
-               for a, b in zip(e.mentions, f.mentions, strict=True))
-    assert entities_from_mentions(mentions[1:], columns=columns)  # not row for row: one by one
+    objects = list(mentions)  # the same mentions as plain objects: grouped one by one
+    grouped = entities_from_mentions(mentions)
+    plain = entities_from_mentions(objects)
+    assert all(isinstance(e.mentions, MentionRows) for e in grouped)
+    assert [(e.id, e.name, e.type, e.aliases, e.in_changning, list(e.mentions)) for e in grouped] \
+        == [(e.id, e.name, e.type, e.aliases, e.in_changning, e.mentions) for e in plain]
     gazetteer = load_gazetteer()
     entities, merges = merge_alias_entities(
         resolve_entities(mentions, gazetteer=gazetteer, district_fallback=False), gazetteer)
@@ -285,8 +295,12 @@ def test_columns_give_what_the_mentions_give(seed_paths, tmp_path, monkeypatch):
     assert any(s is not None and s.zones for s in summaries)  # some text states a zone
     # mentions.jsonl: the documents an alias merge touched are found by column too
     docs, changed = pipeline._changed_documents(entities, mentions, columns)
-    assert (docs, changed) == pipeline._changed_documents(entities, mentions)
+    assert docs == {m.doc for m in objects}
+    assert changed == {m.doc for e in entities if e.id in merged_into for m in e.mentions}
     assert changed and changed < docs
+    # by identity (without columns): a document is changed when its objects are not those read
+    same = pipeline._changed_documents(entities, [m for e in entities for m in e.mentions])
+    assert same == (docs, set())
 
 
 def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
