@@ -17,7 +17,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -288,6 +288,8 @@ def extract_documents(
     products.columns = columns = MentionColumns()
     registries: dict[Path, bytes] = {}  # folder -> its registries' bytes (read once)
     parts: dict[Path, dict[str, Any]] = {}  # path -> its mentions by column
+    pool: ProcessPoolExecutor | None = None
+    futures: list[Future[dict[str, Any]]] = []
 
     def _skip(path: Path, record: dict[str, Any]) -> None:
         results[path] = record
@@ -296,44 +298,56 @@ def extract_documents(
         parts[path] = _coded(result, columns, products.stated)
         results[path] = result["record"]
     seen: dict[str, str] = {}
-    for path in paths:
-        size_mb = path.stat().st_size / 1e6 if path.exists() else 0.0
-        if size_mb > settings.max_document_mb:
-            _skip(path, {
-                "name": path.name, "skipped": True,
-                "reason": f"{path.name!r} is {size_mb:.0f} MB, more than the "
-                f"{settings.max_document_mb:.0f} MB a document may have "
-                "(settings.max_document_mb); split it into parts",
-            })
-            continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            _skip(path, {"name": path.name, "skipped": True,
-                         "reason": f"cannot read {str(path)!r}: {exc.strerror}"})
-            continue
-        sha = hashlib.sha256(data).hexdigest()
-        del data
-        if sha in seen:
-            log.warning("skipped %s: same content as %s", path.name, seen[sha])
-            _skip(path, {"name": path.name, "skipped": True,
-                         "reason": f"duplicate of {seen[sha]}", "sha256": sha})
-            continue
-        seen[sha] = path.name
-        folder_registries = registries.get(path.parent)
-        if folder_registries is None:
-            folder_registries = registries[path.parent] = _registry_bytes(path)
-        key = hashlib.sha256(sha.encode() + path.name.encode() + folder_registries).hexdigest()
-        cached = cache_dir / f"{key}.json" if cache else None
-        if cached is not None and cached.exists():
-            try:
-                _take(path, _json_loads(cached.read_bytes()))
-                block = cached.with_suffix(".jsonl")
-                blocks[path] = block if block.exists() else None
+    try:
+        for path in paths:
+            size_mb = path.stat().st_size / 1e6 if path.exists() else 0.0
+            if size_mb > settings.max_document_mb:
+                _skip(path, {
+                    "name": path.name, "skipped": True,
+                    "reason": f"{path.name!r} is {size_mb:.0f} MB, more than the "
+                    f"{settings.max_document_mb:.0f} MB a document may have "
+                    "(settings.max_document_mb); split it into parts",
+                })
                 continue
-            except (OSError, ValueError, KeyError, TypeError):
-                log.warning("ignoring a broken cache entry %s", cached)
-        todo.append((path, cached))
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                _skip(path, {"name": path.name, "skipped": True,
+                             "reason": f"cannot read {str(path)!r}: {exc.strerror}"})
+                continue
+            sha = hashlib.sha256(data).hexdigest()
+            del data
+            if sha in seen:
+                log.warning("skipped %s: same content as %s", path.name, seen[sha])
+                _skip(path, {"name": path.name, "skipped": True,
+                             "reason": f"duplicate of {seen[sha]}", "sha256": sha})
+                continue
+            seen[sha] = path.name
+            folder_registries = registries.get(path.parent)
+            if folder_registries is None:
+                folder_registries = registries[path.parent] = _registry_bytes(path)
+            key = hashlib.sha256(sha.encode() + path.name.encode() + folder_registries).hexdigest()
+            cached = cache_dir / f"{key}.json" if cache else None
+            if cached is not None and cached.exists():
+                try:
+                    _take(path, _json_loads(cached.read_bytes()))
+                    block = cached.with_suffix(".jsonl")
+                    blocks[path] = block if block.exists() else None
+                    continue
+                except (OSError, ValueError, KeyError, TypeError):
+                    log.warning("ignoring a broken cache entry %s", cached)
+            todo.append((path, cached))
+            if jobs > 1:
+                if pool is None:
+                    # forked at the first document to extract: the workers extract while the
+                    # cached ones are still being read here. They collect garbage as usual
+                    # (the build turns it off here: _no_gc)
+                    pool = ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable)
+                futures.append(pool.submit(_extract_one, path))
+    except BaseException:  # the workers begun stop with the build
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        raise
     report.cache_hits = len(paths) - len(todo) - sum(
         1 for record in results.values() if record.get("skipped")
     )
@@ -352,15 +366,17 @@ def extract_documents(
         _take(path, result)
 
     show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
-    if jobs > 1 and len(todo) > 1:
-        # the workers collect garbage as usual (the build turns it off here: _no_gc)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable) as pool:
-            done = pool.map(_extract_one, [p for p, _ in todo], chunksize=4)
-            for (path, cached), result in tqdm(
-                zip(todo, done, strict=True), total=len(todo), desc="extract", unit="doc",
-                disable=not show,
-            ):
-                _keep(path, cached, result)
+    if pool is not None:
+        with pool:  # on an error or Ctrl-C, what was not begun is dropped
+            try:
+                for (path, cached), future in tqdm(
+                    zip(todo, futures, strict=True), total=len(todo), desc="extract",
+                    unit="doc", disable=not show,
+                ):
+                    _keep(path, cached, future.result())
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     else:
         for path, cached in tqdm(todo, desc="extract", unit="doc", disable=not show):
             _keep(path, cached, _extract_one(path))
