@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import logging
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gis import settings
 from gis._errors import PlanmapError
+from gis.atomic import write_bytes_atomic
 from layers.reference import read_reference
 from maps.palette import BELTS, ZONES
 
@@ -245,13 +247,56 @@ def belt_centrelines(folder: Path | None = None) -> gpd.GeoDataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _belts_metric(folder: str, widths: tuple[tuple[str, float], ...]) -> dict[str, BaseGeometry]:
+    # buffering the centre lines by hundreds of metres is most of the cost of the district
+    # structure (a third of a second): kept on disk, keyed by the data, widths, CRS and code
+    stored = _stored_belts(folder, widths)
+    path = Path(settings.cache_folder) / "belts" / f"{stored}.wkb"
+    try:
+        polygons = shapely.from_wkb(_split_wkb(path.read_bytes()))
+        if len(polygons) == len(BELT_KEYS):
+            return dict(zip(BELT_KEYS, polygons, strict=True))
+    except (OSError, ValueError, shapely.errors.GEOSException):
+        pass
     lines = _centrelines_metric(folder)
     district = _district_metric(folder)
     width = dict(widths)
-    return {
+    belts = {
         k: _polygonal(shapely.make_valid(lines[k].buffer(width[k]).intersection(district)))
         for k in BELT_KEYS
     }
+    try:
+        write_bytes_atomic(path, _join_wkb([belts[k] for k in BELT_KEYS]))
+    except PlanmapError as exc:  # a cache that cannot be written is only slower
+        log.debug("belts not cached: %s", exc)
+    return belts
+
+
+def _stored_belts(folder: str, widths: tuple[tuple[str, float], ...]) -> str:
+    """The key of the belts computed from ``folder`` with ``widths`` (data, CRS, code)."""
+    digest = hashlib.sha256(repr((widths, str(settings.metric_crs))).encode())
+    digest.update(Path(__file__).read_bytes())
+    for path in sorted(Path(folder).glob("*.geojson")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _join_wkb(geoms: list[BaseGeometry]) -> bytes:
+    """Geometries as WKB, each after its length (8 bytes, little-endian)."""
+    return b"".join(len(b).to_bytes(8, "little") + b for b in shapely.to_wkb(geoms))
+
+
+def _split_wkb(data: bytes) -> list[bytes]:
+    """The WKB parts of ``_join_wkb``; ``ValueError`` when the data is cut short."""
+    parts, at = [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 8], "little")
+        part = data[at + 8:at + 8 + size]
+        if len(part) != size or size == 0:
+            raise ValueError("a stored belt is cut short")
+        parts.append(part)
+        at += 8 + size
+    return parts
 
 
 def _widths() -> tuple[tuple[str, float], ...]:

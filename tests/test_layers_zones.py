@@ -111,3 +111,25 @@ def test_bad_mapping_raises(tmp_path):
     )
     with pytest.raises(PlanmapError, match="'north'"):
         read_zone_mapping(tmp_path)
+
+
+def test_belts_stored_on_disk_are_the_computed_ones(tmp_path, monkeypatch):
+    """The buffered belts are kept in the cache folder; read back, they are the same
+    polygons coordinate for coordinate; a stored file cut short is computed again."""
+    from layers import zones
+
+    monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    folder, widths = str(zones._folder(None)), zones._widths()
+    zones._belts_metric.cache_clear()
+    computed = zones._belts_metric(folder, widths)
+    stored = list((tmp_path / "belts").glob("*.wkb"))
+    assert len(stored) == 1
+    zones._belts_metric.cache_clear()
+    again = zones._belts_metric(folder, widths)
+    assert {k: shapely.to_wkb(g) for k, g in again.items()} == {
+        k: shapely.to_wkb(g) for k, g in computed.items()}
+    stored[0].write_bytes(stored[0].read_bytes()[:-10])
+    zones._belts_metric.cache_clear()
+    assert {k: shapely.to_wkb(g) for k, g in zones._belts_metric(folder, widths).items()} == {
+        k: shapely.to_wkb(g) for k, g in computed.items()}
+    zones._belts_metric.cache_clear()
