@@ -662,8 +662,8 @@ def _write_gpkg(
     """Write ``planmap.gpkg``; with ``wait``, everything before the ``delivery`` layer first.
 
     ``wait`` returns the delivery table (``ProjectLayers.delivery``) when it is
-    known: the layers, the attribute tables' values and the empty tables are
-    made before it is called, and the file is the same as without it.
+    known: the layers and the attribute tables (``timeline``, ``documents``,
+    filled) are made before it is called, and the file is the same as without it.
     """
     with atomic_path(path) as tmp:
         styles = []
@@ -677,12 +677,13 @@ def _write_gpkg(
 
             for layer in _gpkg_layers(layers):
                 write(*layer)
-            tables = _sqlite_tables(_gpkg_tables(layers))
+            # the large attribute tables are filled before the delivery table is waited
+            # for: most of the file is written while the delivery is computed elsewhere
+            _fill_attribute_tables(tmp, _sqlite_tables(_gpkg_tables(layers)))
             if wait is not None:
                 layers = dataclasses.replace(layers, delivery=wait())
             for layer in _delivery_layers(layers):
                 write(*layer)
-        _fill_attribute_tables(tmp, tables)
         _add_styles(tmp, styles)
     return path
 
