@@ -89,9 +89,11 @@ class MentionColumns:
 
     Attributes
     ----------
-    codes : dict of str to ndarray
+    codes : dict of str to ndarray or list
         Per column of ``CODED``, one code per mention into ``coders[column]``;
-        per column of ``INTEGER``, the value (``MISSING`` for ``None``).
+        per column of ``INTEGER``, the value (``MISSING`` for ``None``); per
+        column of ``BOOLEAN``, the value; per column of ``OBJECTS``, a list of
+        the values (lists, copied for each ``Mention`` made).
     coders : dict of str to Coder
         The values of each ``CODED`` column (distinct, except for ``LOCAL``
         columns, whose coder is not to be used for new values).
@@ -158,9 +160,8 @@ class MentionColumns:
                                       dtype=np.int64)
         for name in BOOLEAN:
             part[name] = np.array(columns[name], dtype=bool)
-        for name in OBJECTS:
-            part[name] = np.empty(len(columns[name]), dtype=object)
-            part[name][:] = [list(v) for v in columns[name]]
+        for name in OBJECTS:  # a Python list (each value a list): copied when read
+            part[name] = list(columns[name])
         if any(len(v) != n for v in part.values()):
             raise ValueError(f"mention columns do not hold {n} values each")
         part["stated"] = [(int(i), zone, list(belts)) for i, zone, belts in stated]
@@ -169,12 +170,13 @@ class MentionColumns:
     def join(self, parts: Sequence[Mapping[str, Any]]) -> MentionColumns:
         """Set the columns to the documents' parts one after the other; returns itself."""
         empty = {**{c: np.empty(0, np.int64) for c in (*CODED, *INTEGER)},
-                 **{c: np.empty(0, bool) for c in BOOLEAN},
-                 **{c: np.empty(0, object) for c in OBJECTS}}
+                 **{c: np.empty(0, bool) for c in BOOLEAN}}
         self.codes = {
             name: np.concatenate([p[name] for p in parts]) if parts else empty[name]
-            for name in (*CODED, *INTEGER, *BOOLEAN, *OBJECTS)
+            for name in (*CODED, *INTEGER, *BOOLEAN)
         }
+        for name in OBJECTS:
+            self.codes[name] = [v for p in parts for v in p[name]]
         self._arrays = {}
         offset = 0
         self.stated = []
@@ -195,8 +197,10 @@ class MentionColumns:
             out = column.astype(object)
             out[column == MISSING] = None
             return out
-        if name in BOOLEAN or name in OBJECTS:
+        if name in BOOLEAN:
             return self.codes[name][rows].astype(object)
+        if name in OBJECTS:
+            raise KeyError(f"{name!r} is kept as a list of lists, not as values to gather")
         distinct = self._arrays.get(name)
         if distinct is None or len(distinct) != len(self.coders[name].values):
             distinct = np.empty(len(self.coders[name].values), dtype=object)
@@ -212,7 +216,8 @@ class MentionColumns:
         fields = []
         for name in MENTION_FIELDS:
             if name in OBJECTS:
-                fields.append([list(v) for v in self.codes[name][rows]])
+                column = self.codes[name]
+                fields.append([list(column[i]) for i in rows.tolist()])
             elif name in INTEGER or name in BOOLEAN:
                 fields.append(self.values(name, rows).tolist())
             else:

@@ -214,7 +214,12 @@ def test_cache_round_trip_keeps_mentions(fast, monkeypatch):
     rows = [[getattr(m, f) for f in MENTION_FIELDS] for m in ms]
     result = pipeline._result({"name": "x.txt", "skipped": False}, rows)
     result["stated"] = [[0, "east", ["line2"]]]
-    decoded = pipeline._json_loads(pipeline._json_dumps(result))
+    packed = pipeline._pack_result(result)
+    with pytest.raises(ValueError):  # cut short
+        pipeline._unpack_result(packed[:-5])
+    with pytest.raises(ValueError):  # not an entry (an old JSON one)
+        pipeline._unpack_result(pipeline._json_dumps(result))
+    decoded = pipeline._unpack_result(packed)
     assert decoded["record"] == result["record"]
     columns, stated = MentionColumns(), {}
     back = columns.join([pipeline._coded(decoded, columns, stated)]).rows()
@@ -237,12 +242,16 @@ def test_stale_cache_entry_is_extracted_again(tmp_path):
     found = pipeline.extract_documents([doc], first)
     entries = list((tmp_path / "cache").rglob("*.json"))
     assert len(entries) == 1
-    stale = json.loads(entries[0].read_text(encoding="utf-8"))
+    stale = pipeline._unpack_result(entries[0].read_bytes())
     stale["fields"] = ["doc", "line"]
-    entries[0].write_text(json.dumps(stale), encoding="utf-8")
+    entries[0].write_bytes(pipeline._pack_result(stale))
     again = pipeline.BuildReport()
     assert pipeline.extract_documents([doc], again) == found
     assert again.cache_hits == 0
+    entries[0].write_bytes(entries[0].read_bytes()[:-3])  # broken: cut short
+    broken = pipeline.BuildReport()
+    assert pipeline.extract_documents([doc], broken) == found
+    assert broken.cache_hits == 0
 
 
 def test_stated_per_document_equals_stated_over_the_archive():
