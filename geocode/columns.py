@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -176,18 +177,17 @@ class MentionColumns:
             for name in (*CODED, *INTEGER, *BOOLEAN)
         }
         for name in OBJECTS:
-            self.codes[name] = [v for p in parts for v in p[name]]
+            self.codes[name] = list(chain.from_iterable(p[name] for p in parts))
         self._arrays = {}
-        offset = 0
-        self.stated = []
-        seen: set[int] = set()
-        for p in parts:
-            docs = set(np.unique(p["doc"]).tolist())
-            if docs & seen:  # two files of one name: their sentence codes cannot be told apart
-                self.by_document = False
-            seen |= docs
-            self.stated += [(offset + i, zone, belts) for i, zone, belts in p["stated"]]
-            offset += len(p["line"])
+        sizes = np.array([len(p["line"]) for p in parts], dtype=np.int64)
+        # two files of one name: their LOCAL codes cannot be told apart
+        part_of = np.repeat(np.arange(len(parts)), sizes)
+        pairs = np.unique(self.codes["doc"] * max(len(parts), 1) + part_of)
+        docs = pairs // max(len(parts), 1)
+        self.by_document = bool(len(docs) == len(np.unique(docs)))
+        offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        self.stated = [(offsets[k] + i, zone, belts) for k, p in enumerate(parts)
+                       for i, zone, belts in p["stated"]]
         return self
 
     def values(self, name: str, rows: np.ndarray) -> np.ndarray:

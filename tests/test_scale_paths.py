@@ -402,3 +402,24 @@ def test_packed_key_sorts_as_lexsort(rows):
     assert np.argsort(packed, kind="stable").tolist() == want.tolist()
     assert packed_key([np.array([1 << 40]), np.array([1 << 30])]) is None  # 72 bits
     assert packed_key([np.array([-1])]) is None
+
+
+def test_two_documents_of_one_name_are_not_told_apart_by_column():
+    """Two files named alike (in two folders): their sentence codes are per document, so
+    the columns say they cannot be used, and the timeline comes from the mentions."""
+    ms = [m for e in sample_entities() for m in e.mentions]
+    rows = [[getattr(m, f) for f in MENTION_FIELDS] for m in ms]
+    result = pipeline._unpack_result(pipeline._pack_result(
+        pipeline._result({"name": "x.txt", "skipped": False}, rows)))
+    columns = MentionColumns()
+    one = columns.join([columns.part(result["columns"], result["n"])])
+    assert one.by_document
+    twice = MentionColumns()
+    twice.join([twice.part(result["columns"], result["n"]),
+                twice.part(result["columns"], result["n"])])
+    assert not twice.by_document
+    from geocode.entities import entities_from_mentions
+
+    ents = entities_from_mentions(twice.rows())
+    pd.testing.assert_frame_equal(timeline_from_entities(ents, columns=twice),
+                                  _reference_timeline(ents))
