@@ -215,11 +215,9 @@ class MentionColumns:
         rows = np.asarray(rows, dtype=np.int64)
         fields = []
         for name in MENTION_FIELDS:
-            if name in OBJECTS:
+            if name in OBJECTS:  # each mention its own list, as extracted
                 column = self.codes[name]
                 fields.append([list(column[i]) for i in rows.tolist()])
-            elif name in INTEGER or name in BOOLEAN:
-                fields.append(self.values(name, rows).tolist())
             else:
                 fields.append(self.values(name, rows).tolist())
         return list(map(Mention, *fields)) if len(rows) else []
