@@ -212,3 +212,29 @@ def test_module_run_exits_with_outputs_whole_and_streams_flushed(tmp_path):
     report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
     assert len(report["documents"]) == 6
     assert all((out / name).exists() for name in report["outputs"])
+
+
+def test_jobs_with_a_partly_warm_cache_and_bad_documents(tmp_path):
+    """With --jobs the workers start at the first document to extract, while the cached
+    ones are still read: one changed document among cached ones, and bad documents beside
+    them, give what a single-process build without the cache gives."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(4):
+        (docs / f"r{i}.txt").write_text(GOOD.replace("2026年1月6日", f"2026年1月{i + 6}日"),
+                                        encoding="utf-8")
+    (docs / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    assert main(["-q", "layers", str(docs), "--out", str(tmp_path / "first"), "--jobs", "2"]) == 1
+    with open(docs / "r2.txt", "a", encoding="utf-8") as fh:
+        fh.write("推进中山公园改造。\n")
+    from gis.pipeline import build
+
+    warm = build([docs], tmp_path / "warm", stages=("extract", "layers"), jobs=2)
+    assert warm.cache_hits == 3 and len(warm.skipped) == 1
+    assert main(["-q", "layers", str(docs), "--out", str(tmp_path / "plain"), "--no-cache"]) == 1
+    for name in ("mentions.jsonl", "timeline.csv", "projects.geojson"):
+        plain = (tmp_path / "plain" / name).read_bytes()
+        assert plain and plain == (tmp_path / "warm" / name).read_bytes(), name
+    reports = [json.loads((tmp_path / d / "build_report.json").read_text(encoding="utf-8"))
+               for d in ("warm", "plain")]
+    assert reports[0]["documents"] == reports[1]["documents"]
