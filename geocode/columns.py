@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MISSING", "Coder", "MentionColumns", "MentionRows", "packed_key"]
+__all__ = ["MISSING", "Coder", "MentionColumns", "MentionRows", "integer_array", "packed_key"]
 
 #: an integer column's code for ``None`` (years and lines are positive).
 MISSING = -1
@@ -41,6 +41,14 @@ BOOLEAN = ("in_changning",)
 OBJECTS = ("locators",)
 
 
+def integer_array(values: Sequence[int | None]) -> np.ndarray:
+    """Integers (``None`` as ``MISSING``) as an int64 array."""
+    try:
+        return np.array(values, dtype=np.int64)
+    except TypeError:  # a None among them
+        return np.array([MISSING if v is None else v for v in values], dtype=np.int64)
+
+
 class Coder:
     """Distinct values and an integer code for each (in order of first appearance).
 
@@ -53,14 +61,6 @@ class Coder:
     def __init__(self, values: Sequence[Any] = ()) -> None:
         self.values: list[Any] = list(values)
         self.index: dict[Any, int] = {v: i for i, v in enumerate(self.values)}
-
-    def code(self, value: Any) -> int:
-        """The code of ``value``, a new one when it was not seen."""
-        code = self.index.get(value)
-        if code is None:
-            code = self.index[value] = len(self.values)
-            self.values.append(value)
-        return code
 
     def codes(self, values: Sequence[Any]) -> np.ndarray:
         """The codes of ``values`` as an integer array (new values get new codes)."""
@@ -123,8 +123,9 @@ class MentionColumns:
         Parameters
         ----------
         columns : mapping
-            The result's columns (``gis.pipeline._result``): a coded column as
-            ``{"values": [...], "codes": [...]}``, any other as a list.
+            The result's columns (``gis.pipeline._result``): each column of
+            ``CODED`` as ``{"values": [...], "codes": [...]}``, any other as a list
+            (integer columns also as arrays).
         n : int
             How many mentions the columns hold.
         stated : sequence of (int, str, list of str)
@@ -143,8 +144,6 @@ class MentionColumns:
         part: dict[str, np.ndarray] = {}
         for name in CODED:
             column = columns[name]
-            if not isinstance(column, Mapping):
-                column = {"values": list(column), "codes": range(len(column))}
             codes = np.asarray(column["codes"], dtype=np.int64)
             if name in LOCAL:  # the document's values, appended as they are
                 known = self.coders[name].values
@@ -153,12 +152,7 @@ class MentionColumns:
             else:
                 part[name] = self.coders[name].codes(column["values"])[codes]
         for name in INTEGER:
-            values = columns[name]
-            try:
-                part[name] = np.array(values, dtype=np.int64)
-            except TypeError:  # a None among them
-                part[name] = np.array([MISSING if v is None else v for v in values],
-                                      dtype=np.int64)
+            part[name] = integer_array(columns[name])
         for name in BOOLEAN:
             part[name] = np.array(columns[name], dtype=bool)
         for name in OBJECTS:  # a Python list (each value a list): copied when read

@@ -154,7 +154,7 @@ def _pack_result(result: dict[str, Any]) -> bytes:
     """
     import numpy as np
 
-    from geocode.columns import INTEGER, MISSING
+    from geocode.columns import INTEGER, integer_array
 
     columns = dict(result["columns"])
     arrays: list[bytes] = []
@@ -163,7 +163,7 @@ def _pack_result(result: dict[str, Any]) -> bytes:
             values = column["codes"]
             columns[name] = {"values": column["values"], "codes": len(arrays)}
         elif name in INTEGER:
-            values = [MISSING if v is None else v for v in column]
+            values = integer_array(column)
             columns[name] = len(arrays)
         else:
             continue
@@ -263,7 +263,7 @@ def _result(record: dict[str, Any], rows: list[list[Any]] | None = None) -> dict
     """An extraction result (also the cache entry): the document record and its mentions.
 
     Mentions are stored by column, in ``MENTION_FIELDS`` order (named once in
-    ``fields``); a column whose values repeat (``_SHARED_FIELDS``: the document
+    ``fields``); a column whose values repeat (``geocode.columns.CODED``: the document
     name, sentences, sections, names, statuses) is stored as its distinct
     ``values`` and one integer ``code`` per mention. Decoding integers is much
     faster than decoding the same sentence again for each of its mentions, and
@@ -276,13 +276,14 @@ def _result(record: dict[str, Any], rows: list[list[Any]] | None = None) -> dict
     rows : list of list, optional
         One row of values per mention, in ``MENTION_FIELDS`` order.
     """
+    from geocode.columns import CODED
     from geocode.model import MENTION_FIELDS
 
     rows = rows or []
     columns: dict[str, Any] = {}
     for name, column in zip(MENTION_FIELDS, zip(*rows, strict=True) if rows else
                             [()] * len(MENTION_FIELDS), strict=True):
-        if name in _SHARED_FIELDS:
+        if name in CODED:
             index: dict[Any, int] = {}
             codes = [index.setdefault(v, len(index)) for v in column]
             columns[name] = {"values": list(index), "codes": codes}
@@ -363,6 +364,19 @@ def extract_documents(
     def _take(path: Path, result: dict[str, Any]) -> None:
         parts[path] = _coded(result, columns, products.stated)
         results[path] = result["record"]
+
+    def _keep(path: Path, cached: Path | None, result: dict[str, Any]) -> None:
+        block = result.pop("jsonl", None)
+        blocks[path] = None
+        if cached is not None and not result["record"].get("skipped"):
+            try:  # the lines first: a cache entry never names lines that were not written
+                if block is not None:
+                    blocks[path] = write_bytes_atomic(cached.with_suffix(".jsonl"), block)
+                write_bytes_atomic(cached, _pack_result(result))
+            except PlanmapError as exc:
+                log.warning("cannot cache extraction of %s: %s", path.name, exc)
+        _take(path, result)
+
     seen: dict[str, str] = {}
     try:
         for path in paths:
@@ -410,42 +424,24 @@ def extract_documents(
                     # (the build turns it off here: _no_gc)
                     pool = ProcessPoolExecutor(max_workers=jobs, initializer=gc.enable)
                 futures.append(pool.submit(_extract_one, path))
-    except BaseException:  # the workers begun stop with the build
+        report.cache_hits = len(paths) - len(todo) - sum(
+            1 for record in results.values() if record.get("skipped")
+        )
+        log.info("%d documents to extract, %d from the cache", len(todo), report.cache_hits)
+        show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
+        extracted = (f.result() for f in futures) if pool is not None else (
+            _extract_one(path) for path, _ in todo)
+        for (path, cached), result in tqdm(
+            zip(todo, extracted, strict=True), total=len(todo), desc="extract", unit="doc",
+            disable=not show,
+        ):
+            _keep(path, cached, result)
+    except BaseException:  # on an error or Ctrl-C the workers stop, what was not begun dropped
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         raise
-    report.cache_hits = len(paths) - len(todo) - sum(
-        1 for record in results.values() if record.get("skipped")
-    )
-    log.info("%d documents to extract, %d from the cache", len(todo), report.cache_hits)
-
-    def _keep(path: Path, cached: Path | None, result: dict[str, Any]) -> None:
-        block = result.pop("jsonl", None)
-        blocks[path] = None
-        if cached is not None and not result["record"].get("skipped"):
-            try:  # the lines first: a cache entry never names lines that were not written
-                if block is not None:
-                    blocks[path] = write_bytes_atomic(cached.with_suffix(".jsonl"), block)
-                write_bytes_atomic(cached, _pack_result(result))
-            except PlanmapError as exc:
-                log.warning("cannot cache extraction of %s: %s", path.name, exc)
-        _take(path, result)
-
-    show = len(todo) >= 20 and log.isEnabledFor(logging.INFO)
     if pool is not None:
-        with pool:  # on an error or Ctrl-C, what was not begun is dropped
-            try:
-                for (path, cached), future in tqdm(
-                    zip(todo, futures, strict=True), total=len(todo), desc="extract",
-                    unit="doc", disable=not show,
-                ):
-                    _keep(path, cached, future.result())
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-    else:
-        for path, cached in tqdm(todo, desc="extract", unit="doc", disable=not show):
-            _keep(path, cached, _extract_one(path))
+        pool.shutdown(wait=True)
 
     for path in paths:
         record = results.pop(path)
@@ -459,11 +455,6 @@ def extract_documents(
     return columns.rows()
 
 
-#: mention fields whose values repeat across mentions (one object each is kept).
-_SHARED_FIELDS = (
-    "doc", "surface", "name", "type", "mode", "status", "status_cue", "sentence", "period",
-    "section", "entity_id",
-)
 
 
 def _coded(

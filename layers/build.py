@@ -42,7 +42,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geocode.columns import LOCAL, MISSING, Coder, MentionColumns, packed_key
+from geocode.columns import LOCAL, MISSING, Coder, MentionColumns, integer_array, packed_key
 from geocode.model import PRECISIONS, TYPES, Entity, Mention
 from gis import settings
 from gis._errors import PlanmapError
@@ -228,8 +228,7 @@ def timeline_from_entities(
         mentions = ents[i].mentions
         part = {"owner": np.full(len(mentions), i, dtype=np.int64)}
         for name in ("year", "line"):
-            part[name] = np.array([MISSING if v is None else v for v in
-                                   map(attrgetter(name), mentions)], dtype=np.int64)
+            part[name] = integer_array(list(map(attrgetter(name), mentions)))
         for name in coded:
             part[name] = coders[name].codes(list(map(_ATTRIBUTE[name], mentions)))
         part["sentence"] += len(known["sentence"])
