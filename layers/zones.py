@@ -29,7 +29,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import box
+from shapely.geometry import GeometryCollection, box
 from shapely.geometry.base import BaseGeometry
 
 from gis import settings
@@ -252,10 +252,10 @@ def _belts_metric(folder: str, widths: tuple[tuple[str, float], ...]) -> dict[st
     stored = _stored_belts(folder, widths)
     path = Path(settings.cache_folder) / "belts" / f"{stored}.wkb"
     try:
-        polygons = shapely.from_wkb(_split_wkb(path.read_bytes()))
+        polygons = shapely.get_parts(shapely.from_wkb(path.read_bytes()))
         if len(polygons) == len(BELT_KEYS):
             return dict(zip(BELT_KEYS, polygons, strict=True))
-    except (OSError, ValueError, shapely.errors.GEOSException):
+    except (OSError, shapely.errors.GEOSException):
         pass
     lines = _centrelines_metric(folder)
     district = _district_metric(folder)
@@ -265,7 +265,7 @@ def _belts_metric(folder: str, widths: tuple[tuple[str, float], ...]) -> dict[st
         for k in BELT_KEYS
     }
     try:
-        write_bytes_atomic(path, _join_wkb([belts[k] for k in BELT_KEYS]))
+        write_bytes_atomic(path, shapely.to_wkb(GeometryCollection([belts[k] for k in BELT_KEYS])))
     except PlanmapError as exc:  # a cache that cannot be written is only slower
         log.debug("belts not cached: %s", exc)
     return belts
@@ -279,24 +279,6 @@ def _stored_belts(folder: str, widths: tuple[tuple[str, float], ...]) -> str:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:24]
-
-
-def _join_wkb(geoms: list[BaseGeometry]) -> bytes:
-    """Geometries as WKB, each after its length (8 bytes, little-endian)."""
-    return b"".join(len(b).to_bytes(8, "little") + b for b in shapely.to_wkb(geoms))
-
-
-def _split_wkb(data: bytes) -> list[bytes]:
-    """The WKB parts of ``_join_wkb``; ``ValueError`` when the data is cut short."""
-    parts, at = [], 0
-    while at < len(data):
-        size = int.from_bytes(data[at:at + 8], "little")
-        part = data[at + 8:at + 8 + size]
-        if len(part) != size or size == 0:
-            raise ValueError("a stored belt is cut short")
-        parts.append(part)
-        at += 8 + size
-    return parts
 
 
 def _widths() -> tuple[tuple[str, float], ...]:
