@@ -81,7 +81,7 @@ class Background:
         for handler in logging.getLogger().handlers:
             handler.flush()
         self._process = context.Process(
-            target=_send_result, args=(child_end, func, args), name="planmap-briefing"
+            target=_send_result, args=(child_end, func, args), name=f"planmap-{what}"
         )
         self._process.start()
         child_end.close()

@@ -496,12 +496,6 @@ def _insert_statements(
     return statements
 
 
-def _insert_rows(con: sqlite3.Connection, table: str, columns: list[str], data: list[list[Any]]) -> None:
-    """Insert the rows ``zip(*data)`` into ``table`` by ``_insert_statements``."""
-    for sql, params in _insert_statements(table, columns, data):
-        con.executemany(sql, params)
-
-
 def _sqlite_tables(
     tables: list[tuple[str, dict, pd.DataFrame]],
 ) -> list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]:

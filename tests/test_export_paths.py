@@ -82,7 +82,8 @@ def test_multi_row_inserts_make_the_same_table_as_one_row_inserts(tmp_path, n):
                 con.executemany('INSERT INTO "t" ("name", "year", "evidence") VALUES (?, ?, ?)',
                                 zip(*data, strict=True))
             else:
-                export._insert_rows(con, "t", columns, data)
+                for sql, params in export._insert_statements("t", columns, data):
+                    con.executemany(sql, params)  # as _fill_attribute_tables runs them
         con.close()
         paths.append(path)
     assert paths[0].read_bytes() == paths[1].read_bytes()
