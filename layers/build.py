@@ -345,15 +345,15 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
     e_d, y_d, r_d = e_d[order], y_d[order], r_d[order]
     last = np.ones(len(e_d), dtype=bool)
     last[:-1] = (e_d[1:] != e_d[:-1]) | (y_d[1:] != y_d[:-1])
-    by_rank = {v: k for k, v in STATUS_RANK.items()}
+    status_of_rank = {v: k for k, v in STATUS_RANK.items()}
     by_year: dict[int, dict[int, str]] = {}
     for e, y, r in zip(e_d[last].tolist(), y_d[last].tolist(), r_d[last].tolist(), strict=True):
-        by_year.setdefault(e, {})[y] = by_rank[r]
+        by_year.setdefault(e, {})[y] = status_of_rank[r]
     # documents: the distinct (entity, doc) pairs, in entity then name order
     coder = columns.coders["doc"]
     rank = coder.ranks()
-    by_rank = np.empty(len(rank), dtype=object)
-    by_rank[rank] = coder.values
+    doc_of_rank = np.empty(len(rank), dtype=object)
+    doc_of_rank[rank] = coder.values
     pair = ent * len(rank) + rank[codes["doc"][rows]]
     if len(ents) * len(rank) <= 1 << 26:  # a flag per (entity, doc): no sort
         seen = np.zeros(len(ents) * len(rank), dtype=bool)
@@ -363,7 +363,7 @@ def _summaries(ents: list[Entity], columns: MentionColumns | None) -> list[_Summ
         pairs = np.unique(pair)
     owners = pairs // len(rank) if len(rank) else pairs
     cuts = np.flatnonzero(owners[1:] != owners[:-1]) + 1
-    docs = {int(part_owners[0]): "|".join(by_rank[part % len(rank)].tolist())
+    docs = {int(part_owners[0]): "|".join(doc_of_rank[part % len(rank)].tolist())
             for part, part_owners in zip(np.split(pairs, cuts), np.split(owners, cuts),
                                          strict=True) if len(part)}
     zones: dict[int, set[str]] = {}
