@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import matplotlib
 from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
@@ -329,13 +330,47 @@ _HA = {"left": 0.0, "center": 0.5, "right": 1.0}
 _VA = {"bottom": 0.0, "center": 0.5, "top": 1.0}
 
 
+#: Label sizes (display units) by string, font and renderer: ``_label_size``.
+_SIZES: dict[tuple, tuple[float, float]] = {}
+_MAX_SIZES = 50_000
+
+
+def _label_size(ax: Axes, text: str, fontsize: float, renderer, *, bold: bool
+                ) -> tuple[float, float]:
+    """Width and height (display units) of a label's text box, kept for the process.
+
+    The size of the box ``Text.get_window_extent`` gives, taken from the
+    text's layout before it is moved to its place, so it depends on the
+    string, its font and the renderer only: the same for every picture, and
+    measured once however many pictures and positions try the label. The
+    key holds the font properties' values (family from the rc settings,
+    size, weight), the figure's resolution and the renderer's type.
+    """
+    from matplotlib.font_manager import FontProperties
+
+    from maps._render import _prop_key
+
+    # the properties ``_draw`` gives its text (family and the rest from the rc settings)
+    prop = FontProperties(size=fontsize, weight="bold" if bold else "normal")
+    params = matplotlib.rcParams
+    key = (text, _prop_key(prop), ax.figure.dpi, type(renderer), params["text.hinting"],
+           params["text.hinting_factor"], params["text.kerning_factor"])
+    found = _SIZES.get(key)
+    if found is None:
+        if len(_SIZES) >= _MAX_SIZES:
+            _SIZES.clear()
+        probe = _draw(ax, Label(0.0, 0.0, text, ""), text, fontsize, _OFFSETS[0], bold=bold)
+        bbox = probe._get_layout(renderer)[0]
+        probe.remove()
+        found = _SIZES[key] = (bbox.width, bbox.height)
+    return found
+
+
 def _try_place(ax: Axes, label: Label, text: str, fontsize: float,
                frame: tuple[float, float, float, float], index: _BoxIndex, renderer,
                anchor: tuple[float, float], *, bold: bool) -> bool:
-    """Try the eight positions of a label; keep its artist at the first free one."""
-    artist = _draw(ax, label, text, fontsize, _OFFSETS[0], bold=bold)
-    extent = artist.get_window_extent(renderer)
-    w, h = extent.width, extent.height
+    """Try the eight positions of a label; draw it at the first free one."""
+    w, h = _label_size(ax, text, fontsize, renderer, bold=bold)
     scale = ax.figure.dpi / 72.0
     px, py = anchor
     for offset in _OFFSETS:
@@ -345,11 +380,7 @@ def _try_place(ax: Axes, label: Label, text: str, fontsize: float,
         b = (x0 - 2, y0 - 2, x0 + w + 2, y0 + h + 2)  # padded by 2 px
         inside = b[0] >= frame[0] and b[2] <= frame[2] and b[1] >= frame[1] and b[3] <= frame[3]
         if inside and not index.hits(b):
-            if offset is not _OFFSETS[0]:
-                artist.xyann = (dx, dy)
-                artist.set_horizontalalignment(ha)
-                artist.set_verticalalignment(va)
+            _draw(ax, label, text, fontsize, offset, bold=bold)
             index.add(b)
             return True
-    artist.remove()
     return False
