@@ -31,19 +31,20 @@ from __future__ import annotations
 import codecs
 import contextlib
 import logging
+from dataclasses import dataclass
 
 from matplotlib import cbook, patheffects
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.backends.backend_mixed import MixedModeRenderer
-from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG, _XMLWriter
 from matplotlib.colors import to_hex, to_rgba
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.textpath import TextToPath
 
-__all__ = ["SVG_BACKEND", "AggCanvas", "FigureCanvas", "SharedTextToPath", "share_text",
-           "text_cache", "text_halos"]
+__all__ = ["SVG_BACKEND", "AggCanvas", "FigureCanvas", "SVGFragment", "SharedTextToPath",
+           "share_text", "text_cache", "text_halos"]
 
 log = logging.getLogger(__name__)
 
@@ -232,11 +233,117 @@ def _halo_gc(renderer, gc, colour):
     return halo_gc
 
 
+@dataclass(frozen=True)
+class SVGFragment:
+    """A stretch of SVG text as a renderer wrote it, and the renderer's state around it.
+
+    Attributes
+    ----------
+    text : str
+        What the renderer wrote, byte for byte.
+    before, after : tuple
+        The renderer's state (``_svg_state``) where the stretch began and
+        where it ended: the writer's open tags, the group counters, clip
+        paths and other definitions the file's end will write.
+    """
+
+    text: str
+    before: tuple
+    after: tuple
+
+
+_RENDERER_STATE = ("_groupd", "_clipd", "_markers", "_hatchd", "_clip_path_ids", "_glyph_map")
+#: Whether this matplotlib's SVG writer and renderer have the internals ``SVGFragment`` needs.
+_FRAGMENTS = all(name in _XMLWriter.__init__.__code__.co_names for name in (
+    "_XMLWriter__write", "_XMLWriter__open", "_XMLWriter__tags", "_XMLWriter__data")) and all(
+    name in RendererSVG.__init__.__code__.co_names for name in (
+        *_RENDERER_STATE, "_path_collection_id", "_n_gradients", "_has_gouraud",
+        "_image_counter"))
+
+
+def _svg_state(renderer: RendererSVG) -> tuple:
+    """What the output after this point depends on, of an SVG renderer and its writer."""
+    writer = renderer.writer
+    return (writer._XMLWriter__open, tuple(writer._XMLWriter__tags),
+            tuple(writer._XMLWriter__data),
+            *(tuple(getattr(renderer, name).items()) for name in _RENDERER_STATE),
+            renderer._path_collection_id, renderer._n_gradients, renderer._has_gouraud,
+            repr(renderer._image_counter))
+
+
+def _plain(value) -> bool:
+    """Whether a state value is made of numbers and strings only (kept safely for later)."""
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (str, int, float))
+
+
+def _set_svg_state(renderer: RendererSVG, state: tuple) -> None:
+    """Put an SVG renderer in a state ``_svg_state`` gave (the inverse of it)."""
+    import itertools
+
+    writer = renderer.writer
+    opened, tags, data, *dicts = state[:3 + len(_RENDERER_STATE)]
+    writer._XMLWriter__open = opened
+    writer._XMLWriter__tags = list(tags)
+    writer._XMLWriter__data = list(data)
+    for name, items in zip(_RENDERER_STATE, dicts, strict=True):
+        setattr(renderer, name, dict(items))
+    renderer._path_collection_id, renderer._n_gradients, renderer._has_gouraud, counter = \
+        state[3 + len(_RENDERER_STATE):]
+    renderer._image_counter = itertools.count(int(counter[len("count("):-1]))
+
+
 class _SharedRendererSVG(RendererSVG):
     """``RendererSVG`` (72 dpi) with kept font heights and halo texts written as text.
 
-    Font heights: ``_font_height_metrics``; halos: ``text_halos``.
+    Font heights: ``_font_height_metrics``; halos: ``text_halos``. It also
+    records what it writes between two points of a drawing as an
+    ``SVGFragment`` (``start_fragment``, ``end_fragment``) and writes such a
+    fragment again in place of drawing it (``replay_fragment``).
     """
+
+    _recording: list[str] | None = None
+    _recording_from: tuple | None = None
+    _recording_write = None
+
+    def start_fragment(self) -> None:
+        """Begin recording what is written (no-op without the writer internals)."""
+        if not _FRAGMENTS or self._recording is not None:
+            return
+        self._recording_from = _svg_state(self)
+        self._recording = recording = []
+        self._recording_write = write = self.writer._XMLWriter__write
+
+        def both(text: str) -> None:
+            recording.append(text)
+            write(text)
+
+        self.writer._XMLWriter__write = both
+
+    def end_fragment(self) -> SVGFragment | None:
+        """Stop recording; the fragment written since ``start_fragment``.
+
+        ``None`` when nothing was being recorded or the state the stretch
+        left (clip paths, hatches) holds objects that cannot be kept.
+        """
+        if self._recording is None:
+            return None
+        text = "".join(self._recording)
+        self.writer._XMLWriter__write = self._recording_write
+        before, after = self._recording_from, _svg_state(self)
+        self._recording = self._recording_from = None
+        if not (_plain(before) and _plain(after)):
+            return None
+        return SVGFragment(text, before, after)
+
+    def replay_fragment(self, fragment: SVGFragment) -> bool:
+        """Write ``fragment`` here if the renderer is where it began; whether it was written."""
+        if not _FRAGMENTS or self._recording is not None or _svg_state(self) != fragment.before:
+            return False
+        self.writer._XMLWriter__write(fragment.text)
+        _set_svg_state(self, fragment.after)
+        return True
 
     def _get_font_height_metrics(self, prop):
         return _font_height_metrics(prop, 72)

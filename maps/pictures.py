@@ -358,6 +358,7 @@ class _Context:
     unions: dict[tuple, MplPath | None] = field(default_factory=dict)
     source_bitmap: tuple | None = None
     base_pixels: dict[tuple, object] = field(default_factory=dict)
+    base_svg: dict[tuple, object] = field(default_factory=dict)
 
 
 def _safe_key(key: object, fallback: str) -> str:
@@ -1049,8 +1050,10 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     _draw_projects(ax, projects, ctx.crs, cache=ctx.unions)
     fit_extent(spec.bounds, ax, pad=0.06)
     _mask_outside(ax, ctx)
-    ax.add_artist(_BaseRegion(ctx.base_pixels, (ax.get_xlim(), ax.get_ylim(), spec.zone_focus,
-                                                spec.belt_focus)))
+    region = ax.add_artist(_BaseRegion(ctx.base_pixels, (ax.get_xlim(), ax.get_ylim(),
+                                                         spec.zone_focus, spec.belt_focus),
+                                       ctx.base_svg))
+    ax.add_artist(_BaseStart(region))
     scale_bar(ax)
     north_arrow(ax, ctx.crs, lonlat=ctx.base.center_lonlat)
     source_text, source_image = _source_block(ctx, fig)
@@ -1229,34 +1232,81 @@ class _BaseRegion(Artist):
     drawn, it keeps the pixels under the axes; a later sheet with the same
     base hides those layers (``_base_hidden``) and this puts the pixels back,
     byte for byte what drawing them gives. Half the sheets (overview, years,
-    delivery) share one base. Vector output (SVG) draws the layers and
-    ignores this artist.
+    delivery) share one base.
+
+    In SVG it ends the stretch ``_BaseStart`` begins: the first time a base
+    is written, what the renderer wrote between them is kept
+    (``maps._render.SVGFragment``, in ``svg_store``); a later sheet with the
+    same base hides those layers (``_svg_base_artists``) and this writes the
+    kept text again, with the renderer's counters, clip paths and open tags
+    as drawing them leaves them, so the file is byte for byte the same.
     """
 
-    def __init__(self, store: dict, key: tuple) -> None:
+    def __init__(self, store: dict, key: tuple, svg_store: dict | None = None) -> None:
         super().__init__()
         self.set_zorder(_BASE_TOP)
         self.store = store
         self.key = key
+        self.svg_store = svg_store
         self.restore = False
+        self.replay: list | None = None  # the hidden base layers while an SVG fragment is replayed
+        self.record = False
 
     def _region(self):
         x0, y0, x1, y1 = self.axes.bbox.extents
         return Bbox.from_extents(x0 - 4, y0 - 4, x1 + 4, y1 + 4)  # the frame's stroke included
 
     def draw(self, renderer) -> None:
-        if not self.get_visible() or not hasattr(renderer, "copy_from_bbox"):
+        if not self.get_visible():
             return
-        if self.restore:
-            renderer.restore_region(self.store[self.key])
-        else:
-            self.store[self.key] = renderer.copy_from_bbox(self._region())
+        if hasattr(renderer, "copy_from_bbox"):
+            if self.restore:
+                renderer.restore_region(self.store[self.key])
+            else:
+                self.store[self.key] = renderer.copy_from_bbox(self._region())
+        elif self.replay is not None:
+            if not renderer.replay_fragment(self.svg_store[self.key]):
+                # not where the fragment began (never seen): draw the layers it stands for,
+                # here, in the order the axes would have drawn them
+                for artist in self.replay:
+                    artist.set_visible(True)
+                    artist.draw(renderer)
+                    artist.set_visible(False)
+        elif self.record:
+            fragment = renderer.end_fragment()
+            if fragment is not None and self.svg_store is not None:
+                self.svg_store[self.key] = fragment
+
+
+class _BaseStart(Artist):
+    """Where the SVG of a map's base begins (just after the axes background): see ``_BaseRegion``."""
+
+    def __init__(self, region: _BaseRegion) -> None:
+        super().__init__()
+        self.set_zorder(-1)  # below every base layer, after the axes patch (drawn first)
+        self.region = region
+
+    def draw(self, renderer) -> None:
+        if self.get_visible() and self.region.record:
+            renderer.start_fragment()
 
 
 def _base_artists(ax) -> list:
-    """What ``_BaseRegion`` stands for: the axes background, frame and base layers."""
+    """What ``_BaseRegion`` stands for in Agg: the axes background, frame and base layers."""
     return [ax.patch, *ax.spines.values(),
             *(c for c in ax.collections if c.get_zorder() < _BASE_TOP)]
+
+
+def _svg_base_artists(ax) -> list:
+    """What a base's SVG fragment stands for, in the order ``Axes.draw`` draws it.
+
+    Everything the axes draw between ``_BaseStart`` and ``_BaseRegion``: the
+    frame, the (empty) axis objects and the base layers, by z-order, ties as added.
+    """
+    return sorted((a for a in ax.get_children()
+                   if a is not ax.patch and not isinstance(a, (_BaseStart, _BaseRegion))
+                   and a.get_zorder() < _BASE_TOP and a.get_visible()),
+                  key=lambda a: a.get_zorder())
 
 
 def _save_png(fig: Figure, path: Path) -> None:
@@ -1287,10 +1337,32 @@ def _save_png(fig: Figure, path: Path) -> None:
 
 
 def _save_svg(fig: Figure, path: Path) -> None:
-    """Write the figure as SVG, text measured with the shared text cache (``maps._render``)."""
-    with atomic_path(path) as tmp, text_halos(fig):
-        fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"},
-                    backend=SVG_BACKEND)
+    """Write the figure as SVG, text measured with the shared text cache (``maps._render``).
+
+    A map base written before (``_BaseRegion.svg_store``) is written again
+    from the kept text instead of being drawn; the first of each is recorded.
+    """
+    regions = [a for ax in fig.axes for a in ax.artists if isinstance(a, _BaseRegion)
+               and a.svg_store is not None and ax.axison and ax.get_frame_on()
+               and sum(isinstance(b, _BaseStart) and b.region is a for b in ax.artists) == 1]
+    hidden = []
+    for region in regions:
+        if region.key in region.svg_store:
+            region.replay = _svg_base_artists(region.axes)
+            hidden += region.replay
+        else:
+            region.record = True
+    for artist in hidden:
+        artist.set_visible(False)
+    try:
+        with atomic_path(path) as tmp, text_halos(fig):
+            fig.savefig(tmp, format="svg", dpi=DPI, metadata={"Date": None, "Creator": "planmap"},
+                        backend=SVG_BACKEND)
+    finally:
+        for artist in hidden:
+            artist.set_visible(True)
+        for region in regions:
+            region.replay, region.record = None, False
 
 
 def _rc(family: str) -> dict:

@@ -389,3 +389,43 @@ def test_meanwhile_gets_the_first_kinds_before_the_rest_is_drawn(tmp_path, jobs)
     assert any(p.kind == "year" for p in pictures)
     if jobs == 1:  # drawn here one after the other: no year map was drawn yet
         assert years_then == []
+
+
+def test_svg_of_a_base_written_again_is_the_svg_drawing_it_gives(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import maps._render as render
+    from maps.fonts import cjk_family
+    from maps.pictures import _context, _figure, _rc, _save_svg, _sheet, _specs
+
+    layers = briefing_layers(delivery=True)
+    replayed = []
+    real = render._SharedRendererSVG.replay_fragment
+
+    def counting(self, fragment):
+        done = real(self, fragment)
+        replayed.append(done)
+        return done
+
+    monkeypatch.setattr(render._SharedRendererSVG, "replay_fragment", counting)
+    shared = _context(layers, None)
+    with matplotlib.rc_context(_rc(cjk_family())):
+        fig = _figure()
+        for spec in _specs(shared):
+            _sheet(shared, spec, fig)
+            _save_svg(fig, tmp_path / f"shared_{spec.stem}.svg")
+            alone = _context(layers, None)  # nothing kept: every layer drawn
+            _sheet(alone, spec, fig)
+            _save_svg(fig, tmp_path / f"alone_{spec.stem}.svg")
+            assert (tmp_path / f"shared_{spec.stem}.svg").read_bytes() == \
+                (tmp_path / f"alone_{spec.stem}.svg").read_bytes(), spec.stem
+        assert replayed and all(replayed)  # the overview, years and delivery share a base
+        # a fragment the renderer is not where it began is not written: the layers are drawn
+        spec = next(_specs(shared))
+        for key, fragment in shared.base_svg.items():
+            shared.base_svg[key] = replace(fragment, before=(*fragment.before[:-1], "other"))
+        _sheet(shared, spec, fig)
+        _save_svg(fig, tmp_path / "mismatch.svg")
+    assert replayed[-1] is False
+    assert (tmp_path / "mismatch.svg").read_bytes() == \
+        (tmp_path / f"alone_{spec.stem}.svg").read_bytes()
