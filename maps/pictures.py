@@ -1194,20 +1194,20 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def _png_bytes(rgba: np.ndarray, dpi: float) -> bytes:
     """An opaque 8-bit RGB PNG of an RGBA pixel array (the alpha, all opaque, is dropped).
 
-    Every row uses the PNG "sub" filter (each byte minus the one a pixel to
-    its left), computed for the whole image at once by numpy, then zlib
-    level 1: the file is 3 % larger than Pillow's (adaptive filters, level 3)
-    in a third of the time (encoding was a seventh of a picture's cost).
+    Rows are stored unfiltered (PNG filter type "none") and compressed with
+    zlib level 1: on these pictures (flat fills, hatches, anti-aliased text)
+    that is smaller than the "sub" filter (about 14 %) and than Pillow's
+    adaptive filters at level 3, in a third of Pillow's time (encoding was a
+    seventh of a picture's cost). The pixels are copied once, into the rows
+    zlib reads.
     """
     height, width = rgba.shape[:2]
+    filtered = np.empty((height, width * 3 + 1), dtype=np.uint8)
+    filtered[:, 0] = 0  # filter type: none
     # Pillow drops the alpha bytes five times faster than numpy's strided copy
     rgb = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw", "RGBA",
                            0, 1).convert("RGB")
-    row = np.asarray(rgb).reshape(height, width * 3)
-    filtered = np.empty((height, width * 3 + 1), dtype=np.uint8)
-    filtered[:, 0] = 1  # filter type: sub
-    filtered[:, 1:4] = row[:, :3]
-    np.subtract(row[:, 3:], row[:, :-3], out=filtered[:, 4:])  # wraps modulo 256, as PNG wants
+    filtered[:, 1:] = np.asarray(rgb).reshape(height, width * 3)
     ppm = int(dpi / 0.0254 + 0.5)
     return b"".join((
         b"\x89PNG\r\n\x1a\n",
