@@ -359,6 +359,7 @@ class _Context:
     source_bitmap: tuple | None = None
     base_pixels: dict[tuple, object] = field(default_factory=dict)
     base_svg: dict[tuple, object] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # project name → ``safe_text`` of it
 
 
 def _safe_key(key: object, fallback: str) -> str:
@@ -1070,7 +1071,10 @@ def _sheet(ctx: _Context, spec: _Spec, fig: Figure | None = None) -> tuple[Figur
     key_top = top - 0.05
     rows = max(0, int((key_top - 0.02) / line_h))
     capacity = rows * 2
-    names = [safe_text(str(n)) for n in projects["name"]] if len(projects) else []
+    # each name checked against the font once per layers, not once per sheet
+    known = ctx.names
+    names = [known[n] if n in known else known.setdefault(n, safe_text(n))
+             for n in map(str, projects["name"])] if len(projects) else []
     ids = [str(i) for i in projects["id"]] if len(projects) else []
     labels = [Label(x, y, text=n, key=k) for x, y, n, k in
               zip(projects["_x"] if len(projects) else [], projects["_y"] if len(projects) else [],
