@@ -921,6 +921,16 @@ class _Pasted(Artist):
         self.rgb = rgba[..., :3].astype(np.int32)
         self.alpha = rgba[..., 3:].astype(np.int32)
         self.xo, self.yo = int(xo), int(yo)
+        # the blend over white, the usual ground (the foot of the picture): copied, not computed
+        self.over_white = self._blend(np.full(self.rgb.shape, 255, dtype=np.uint8))
+
+    def _blend(self, below: np.ndarray) -> np.ndarray:
+        # Agg's blend of a colour over an opaque pixel (its "plain" RGBA blender), so the
+        # pixels are those the text itself draws
+        below = below.astype(np.int32)
+        alpha = self.alpha
+        return (((self.rgb * 256 - below * 255) * alpha + below * (255 * 256))
+                // (255 * 256 + alpha)).astype(np.uint8)
 
     def draw(self, renderer) -> None:
         if not self.get_visible() or not hasattr(renderer, "buffer_rgba"):
@@ -931,12 +941,7 @@ class _Pasted(Artist):
         if top < 0 or self.xo < 0 or self.xo + w > canvas.shape[1]:
             return
         region = canvas[top:top + h, self.xo:self.xo + w, :3]
-        below = region.astype(np.int32)
-        # Agg's blend of a colour over an opaque pixel (its "plain" RGBA blender), so the
-        # pixels are those the text itself draws
-        alpha = self.alpha
-        region[...] = ((self.rgb * 256 - below * 255) * alpha + below * (255 * 256)) \
-            // (255 * 256 + alpha)
+        region[...] = self.over_white if region.min() == 255 else self._blend(region)
 
 
 def _figure() -> Figure:
