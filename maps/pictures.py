@@ -357,6 +357,7 @@ class _Context:
     veils: dict[tuple, MplPath | None] = field(default_factory=dict)
     unions: dict[tuple, MplPath | None] = field(default_factory=dict)
     source_bitmap: tuple | None = None
+    source_blends: dict = field(default_factory=dict)  # the source bitmap over white
     base_pixels: dict[tuple, object] = field(default_factory=dict)
     base_svg: dict[tuple, object] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # project name → ``safe_text`` of it
@@ -900,8 +901,7 @@ def _source_block(ctx: _Context, fig: Figure):
         x0, x1 = max(0, int(extent.x0) - 2), min(pixels.shape[1], int(extent.x1) + 3)
         top, bottom = max(0, height - int(extent.y1) - 3), min(height, height - int(extent.y0) + 2)
         ctx.source_bitmap = (pixels[top:bottom, x0:x1].copy(), x0, height - bottom)
-    block, xo, yo = ctx.source_bitmap
-    image = fig.add_artist(_Pasted(block, xo, yo))
+    image = fig.add_artist(_Pasted(*ctx.source_bitmap, kept=ctx.source_blends))
     image.set_zorder(text.get_zorder())
     image.set_visible(False)
     return text, image
@@ -916,27 +916,33 @@ class _Pasted(Artist):
     lower left.
     """
 
-    def __init__(self, rgba: np.ndarray, xo: int, yo: int) -> None:
+    def __init__(self, rgba: np.ndarray, xo: int, yo: int, *, kept: dict | None = None) -> None:
         super().__init__()
-        self.rgb = rgba[..., :3].astype(np.int32)
-        self.alpha = rgba[..., 3:].astype(np.int32)
+        self.rgba = rgba
         self.xo, self.yo = int(xo), int(yo)
-        # the blend over white, the usual ground (the foot of the picture): copied, not computed
-        self.over_white = self._blend(np.full(self.rgb.shape, 255, dtype=np.uint8))
+        self.kept = {} if kept is None else kept  # of every _Pasted of the same bitmap
+
+    @property
+    def over_white(self) -> np.ndarray:
+        """The blend over white, the usual ground (the foot of the picture): copied, not computed."""
+        if "white" not in self.kept:
+            self.kept["white"] = self._blend(np.full(self.rgba.shape[:2] + (3,), 255, np.uint8))
+        return self.kept["white"]
 
     def _blend(self, below: np.ndarray) -> np.ndarray:
         # Agg's blend of a colour over an opaque pixel (its "plain" RGBA blender), so the
         # pixels are those the text itself draws
         below = below.astype(np.int32)
-        alpha = self.alpha
-        return (((self.rgb * 256 - below * 255) * alpha + below * (255 * 256))
+        rgb = self.rgba[..., :3].astype(np.int32)
+        alpha = self.rgba[..., 3:].astype(np.int32)
+        return (((rgb * 256 - below * 255) * alpha + below * (255 * 256))
                 // (255 * 256 + alpha)).astype(np.uint8)
 
     def draw(self, renderer) -> None:
         if not self.get_visible() or not hasattr(renderer, "buffer_rgba"):
             return
         canvas = np.asarray(renderer.buffer_rgba())
-        h, w = self.alpha.shape[:2]
+        h, w = self.rgba.shape[:2]
         top = canvas.shape[0] - self.yo - h
         if top < 0 or self.xo < 0 or self.xo + w > canvas.shape[1]:
             return
