@@ -31,8 +31,10 @@ from __future__ import annotations
 import codecs
 import contextlib
 import logging
+import os
 from dataclasses import dataclass
 
+import matplotlib as mpl
 from matplotlib import cbook, patheffects
 from matplotlib.backend_bases import RendererBase
 from matplotlib.backends import backend_agg
@@ -362,8 +364,6 @@ class _SharedRendererSVG(RendererSVG):
         halo = _halo(mtext)
         if halo is None:
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
-        import matplotlib as mpl
-
         width, colour, effects = halo
         if ismath or mpl.rcParams["svg.fonttype"] == "path":
             return patheffects.PathEffectRenderer(effects, self).draw_text(
@@ -420,13 +420,21 @@ _IDENTITY = None  # the 16.16 identity matrix FreeType is given for unrotated te
 
 
 class _LayoutCache:
-    """Layouts of strings and bitmaps of glyphs, kept for the process."""
+    """Layouts of strings and bitmaps of glyphs, kept for the process and its forks.
+
+    Keys name a font face by its file, index and the rc settings FreeType is
+    given for it (``_face``), not by the ``FT2Font`` object: matplotlib opens
+    its fonts again in a forked child (the parent's share their file offsets
+    with it), so object keys would make every child lay out and render again
+    what its parent already had. ``faces`` holds this process's font objects,
+    the ones glyphs are rendered with; it is emptied in a forked child.
+    """
 
     def __init__(self) -> None:
         self.layouts: dict[tuple, list[tuple]] = {}
         self.glyphs: dict[tuple, tuple] = {}
         self.halos: dict[tuple, tuple] = {}
-        self.fonts: dict[int, object] = {}  # keeps the fonts whose id() is in a key alive
+        self.faces: dict[tuple, object] = {}
 
     def clear_if_big(self) -> None:
         if len(self.glyphs) > _MAX_ENTRIES or len(self.layouts) > _MAX_ENTRIES:
@@ -436,6 +444,13 @@ class _LayoutCache:
 
 
 _AGG = _LayoutCache()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_AGG.faces.clear)
+
+
+def _face(ft, factors: tuple) -> tuple:
+    """A font face across processes: file, index in it, hinting and kerning factors."""
+    return (ft.fname, getattr(ft, "face_index", 0), *factors)
 
 
 class _SharedRendererAgg(RendererAgg):
@@ -464,25 +479,27 @@ class _SharedRendererAgg(RendererAgg):
             _IDENTITY = (0x10000 * np.eye(2)).round().astype(int)
         flags = backend_agg.get_hinting_flag()
         size = prop.get_size_in_points()
-        font = self._prepare_font(prop)
-        key = (s, id(font), size, self.dpi, flags)
+        params = mpl.rcParams
+        factors = (params["text.hinting_factor"], params["text.kerning_factor"])
+        key = (s, _prop_key(prop), factors, self.dpi, flags)
         items = _AGG.layouts.get(key)
         if items is None:
             _AGG.clear_if_big()
-            _AGG.fonts[id(font)] = font
-            items = _AGG.layouts[key] = [(item.ft_object, item.glyph_index, item.x, item.y)
-                                         for item in font._layout(s, flags=flags)]
+            items = _AGG.layouts[key] = self._layout(s, prop, flags, factors)
         x, y = round(x), round(y)  # whole pixels: a glyph bitmap depends on its own offset only
         mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
         height = self.height
         draw = self._renderer.draw_text_image
         glyphs = []
-        for ft, glyph, dx, dy in items:
+        for face, glyph, dx, dy in items:
             px, py = round(0x40 * (x + dx)), round(0x40 * (height - y + dy))
-            gkey = (id(ft), size, self.dpi, glyph, flags, mode, px & 63, py & 63)
+            gkey = (face, size, self.dpi, glyph, flags, mode, px & 63, py & 63)
             found = _AGG.glyphs.get(gkey)
             if found is None:
-                _AGG.fonts[id(ft)] = ft
+                ft = _AGG.faces.get(face)
+                if ft is None:  # laid out by the parent process: open this process's own
+                    self._layout(s, prop, flags, factors)
+                    ft = _AGG.faces[face]
                 ft.set_size(size, self.dpi)
                 ft._set_transform(_IDENTITY, [px, py])
                 bitmap = ft._render_glyph(glyph, flags, mode)
@@ -507,6 +524,15 @@ class _SharedRendererAgg(RendererAgg):
         for _, (buffer, left, top), px, py in glyphs:
             draw(buffer, left + px, int(height) - (top + py) + buffer.shape[0], 0, gc)
         return None
+
+    def _layout(self, s: str, prop: FontProperties, flags, factors: tuple) -> list[tuple]:
+        """(face, glyph index, x, y) of each glyph of ``s``; this process's faces noted."""
+        items = []
+        for item in self._prepare_font(prop)._layout(s, flags=flags):
+            face = _face(item.ft_object, factors)
+            _AGG.faces.setdefault(face, item.ft_object)
+            items.append((face, item.glyph_index, item.x, item.y))
+        return items
 
 
 def _dilate(buffer, left: int, top: int, radius: float) -> tuple:

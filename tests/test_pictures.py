@@ -429,3 +429,47 @@ def test_svg_of_a_base_written_again_is_the_svg_drawing_it_gives(tmp_path, monke
     assert replayed[-1] is False
     assert (tmp_path / "mismatch.svg").read_bytes() == \
         (tmp_path / f"alone_{spec.stem}.svg").read_bytes()
+
+
+def _draw_labels_in_child(_: int) -> tuple[int, int, bytes]:
+    """In a forked child: layouts and glyphs made here, and the pixels of ``_labels_figure``."""
+    import maps._render as render
+
+    layouts, glyphs = len(render._AGG.layouts), len(render._AGG.glyphs)
+    pixels = _labels_figure()
+    return len(render._AGG.layouts) - layouts, len(render._AGG.glyphs) - glyphs, pixels
+
+
+def _labels_figure() -> bytes:
+    import numpy as np
+
+    from maps._render import AggCanvas, text_halos
+    from maps.fonts import cjk_family
+    from maps.pictures import _rc
+
+    with matplotlib.rc_context(_rc(cjk_family())):
+        fig = Figure(figsize=(4, 2), dpi=150)
+        AggCanvas(fig)
+        fig.text(0.1, 0.7, "虹桥临空经济示范区 12", fontsize=10)
+        fig.text(0.1, 0.3, "苏州河 N", fontsize=9, fontweight="bold",
+                 path_effects=[matplotlib.patheffects.withStroke(linewidth=3,
+                                                                 foreground="white")])
+        with text_halos(fig):
+            fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).tobytes()
+
+
+def test_a_forked_child_reuses_the_text_its_parent_laid_out():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import matplotlib.patheffects  # noqa: F401  (used by _labels_figure)
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs fork")
+    here = _labels_figure()  # laid out and rendered here first
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        new_layouts, new_glyphs, there = pool.submit(_draw_labels_in_child, 0).result()
+    # matplotlib opens its fonts again in the child; the text work is keyed by face, not object
+    assert (new_layouts, new_glyphs) == (0, 0)
+    assert there == here
