@@ -16,10 +16,14 @@ reference layers once per process), and each style group is one collection
 path per colour), so a picture has a few dozen artists whatever the number of
 projects. One figure and its two axes serve every sheet; text measures,
 layouts, glyph bitmaps and outlines are kept for the process
-(``maps._render``); a map base shared by several sheets is drawn once and its
-pixels put back (``_BaseRegion``); the PNG is written by a small numpy + zlib
-writer. Sheets are drawn in forked workers after the first is drawn here
-(the garbage collector frozen first, so the workers do not copy the heap).
+(``maps._render``, keyed by font face, so forked workers keep what their
+parent laid out and rendered); a map base shared by several sheets is drawn
+once and its pixels put back (``_BaseRegion``), and its SVG text written again
+(``maps._render.SVGFragment``); the PNG is written by a small numpy + zlib
+writer, in bands through one small buffer. A label's size is measured once
+per string (``maps._cartography``). Sheets are drawn in forked workers after
+the first is drawn here (the garbage collector frozen first, so the workers do
+not copy the heap).
 Haloed labels are drawn as text, not outline paths (``maps._render.text_halos``:
 dilated glyph bitmaps in the PNG, a stroked copy of the text in the SVG); plain
 text is measured once for both files; the key's rows are one artist that draws
