@@ -142,7 +142,8 @@ def scale_bar(ax: Axes, *, fontsize: float = 9) -> float:
     height = (y1 - y0) * 0.008
     half = length / 2
     for i, face in enumerate(("#222222", "white")):
-        ax.add_patch(Rectangle((bx + i * half, by), half, height, facecolor=face,
+        # an artist, not a patch: the map's limits are set, not worked out from what it shows
+        ax.add_artist(Rectangle((bx + i * half, by), half, height, facecolor=face,
                                edgecolor="#222222", linewidth=0.8, zorder=20))
     label = f"{length / 1000:g} 公里" if length >= 1000 else f"{length:g} 米"
     for x, text in ((bx, "0"), (bx + length, label)):

@@ -797,7 +797,9 @@ def _draw_legend(panel, title: str, entries: Sequence[LegendEntry], ncol: int, t
 
     Drawn by hand (a title, one symbol and one text per entry, row by row in
     ``ncol`` columns): a matplotlib ``Legend`` re-lays out its boxes at every
-    save and cost more than the rest of the panel.
+    save and cost more than the rest of the panel. The symbols are added as
+    plain artists: ``add_patch``/``add_line`` also work out data limits, which
+    these symbols (in axes fractions) never change, at twice the cost.
     """
     box = panel.get_position()
     fig_w, fig_h = panel.figure.get_size_inches()
@@ -818,7 +820,7 @@ def _draw_legend(panel, title: str, entries: Sequence[LegendEntry], ncol: int, t
             points_c.append(entry.colour)
         elif entry.kind == "line":
             width = 2.5 if entry.colour == "#4a90c2" else 1.1
-            panel.add_line(Line2D([x, x + handle_w], [y, y], color=entry.colour, linewidth=width,
+            panel.add_artist(Line2D([x, x + handle_w], [y, y], color=entry.colour, linewidth=width,
                                   transform=trans, clip_on=False))
         else:
             style = {"coarse": {"facecolor": "none", "edgecolor": entry.colour, "hatch": "////",
@@ -826,7 +828,7 @@ def _draw_legend(panel, title: str, entries: Sequence[LegendEntry], ncol: int, t
                      "zone": {"facecolor": entry.colour, "edgecolor": "white"},
                      "belt": {"facecolor": "none", "edgecolor": entry.colour, "linestyle": "--",
                               "linewidth": 1.8}}.get(entry.kind, {"facecolor": entry.colour})
-            panel.add_patch(Rectangle((x, y - handle_h / 2), handle_w, handle_h, transform=trans,
+            panel.add_artist(Rectangle((x, y - handle_h / 2), handle_w, handle_h, transform=trans,
                                       clip_on=False, **style))
         panel.text(x + handle_w + em_x * 0.6, y, entry.label, fontsize=_LEGEND_FONTSIZE,
                    va="center", transform=trans)
