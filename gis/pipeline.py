@@ -1043,9 +1043,6 @@ def _build_rest(
             project_layers.delivery = _delivery(entities, project_layers, products.columns)
             if keep_alive is not None:
                 keep_alive.append(project_layers)
-            from layers.delivery import delivery_summary
-
-            report.counts["delivery"] = delivery_summary(project_layers.delivery)
             if briefing is not None:
                 # the pictures and deck take longest: drawn by the process forked at the start
                 # while this one writes the layers. It writes the map too (it has folium
@@ -1056,6 +1053,9 @@ def _build_rest(
                 sent = project_layers if map_there else dataclasses.replace(
                     project_layers, timeline=project_layers.timeline.iloc[:0])
                 briefing.send(sent, out, offline if map_there else None)
+            from layers.delivery import delivery_summary
+
+            report.counts["delivery"] = delivery_summary(project_layers.delivery)
         except BaseException:
             if saving is not None:
                 saving.cancel()  # the previous outputs stay whole
