@@ -268,3 +268,22 @@ def test_briefing_process_map_failure_is_a_planmap_error(tmp_path, docs, monkeyp
     assert not [p for p in multiprocessing.active_children()
                 if p.name in ("planmap-briefing", "planmap-map.html")]
     assert not (tmp_path / "out" / "map.html").exists()
+
+
+def test_large_timeline_map_is_written_here_beside_the_briefing(tmp_path, docs, monkeypatch):
+    from gis import pipeline
+
+    written_by: list[int] = []
+    original = pipeline._write_map
+
+    def recording(layers, out, offline):
+        written_by.append(os.getpid())
+        return original(layers, out, offline)
+
+    monkeypatch.setattr(pipeline, "_write_map", recording)
+    monkeypatch.setattr(pipeline, "_BACKGROUND_MENTIONS", 1)  # every timeline counts as large
+    report = pipeline.build([docs], tmp_path / "out", cache=False)
+    assert written_by == [os.getpid()]
+    assert report.outputs.count("map.html") == 1
+    assert (tmp_path / "out" / "map.html").stat().st_size > 0
+    assert any(p.endswith("briefing.pptx") for p in report.outputs)
