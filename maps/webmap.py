@@ -595,6 +595,22 @@ def map_from_layers(
     return m
 
 
+def _number_elements(root: Any) -> None:
+    """Give every element under ``root`` an id from its place in the tree, not a random one.
+
+    branca names each element (and so each JavaScript variable of the page)
+    after 16 random bytes; numbered in tree order, the same map gives the same
+    page on every run.
+    """
+    stack = [root]
+    n = 0
+    while stack:
+        element = stack.pop()
+        n += 1
+        element._id = f"{n:032x}"
+        stack.extend(reversed(list(element._children.values())))
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = False) -> Path:
     """Write the map as one HTML file, atomically.
 
@@ -623,6 +639,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool = Fal
     """
     if offline and not getattr(m, "_planmap_offline", False):
         _use_offline_assets(m)
+    _number_elements(m.get_root())
     page = m.get_root().render()
     if getattr(m, "_planmap_offline", False):
         outside = _offline.external_urls(page)

@@ -235,3 +235,13 @@ def test_coarse_outlines_drawn_twice_share_a_key():
     recs = [p for p in map_data(layers, reference={})["projects"] if "k" in p]
     assert sorted(p["n"] for p in recs) == ["临空园区六期", "天山路街道片区更新"]
     assert recs[0]["k"] == recs[1]["k"]
+
+
+@pytest.mark.parametrize("offline_map", [False, True])
+def test_the_same_map_gives_the_same_page(layers, tmp_path, offline_map):
+    # branca names elements after random bytes: two builds of one map must still agree
+    a = save_map(map_from_layers(layers, offline=offline_map), tmp_path / "a.html")
+    b = save_map(map_from_layers(layers, offline=offline_map), tmp_path / "b.html")
+    page = a.read_text(encoding="utf-8")
+    assert a.read_bytes() == b.read_bytes()
+    assert re.search(r'planmapInit\(map_[0-9a-f]{32}, "', page)

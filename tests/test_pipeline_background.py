@@ -226,3 +226,64 @@ def test_awaiting_never_given_input_does_not_hold_up_the_exit():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr
+
+
+def test_briefing_process_writes_the_map_the_main_process_would(tmp_path, docs, monkeypatch):
+    from gis import pipeline
+
+    written_by: list[int] = []
+    original = pipeline._write_map
+
+    def recording(layers, out, offline):
+        written_by.append(os.getpid())
+        (out / "map_pid").write_text(str(os.getpid()), encoding="utf-8")
+        return original(layers, out, offline)
+
+    monkeypatch.setattr(pipeline, "_write_map", recording)
+    there = pipeline.build([docs], tmp_path / "there", offline=True, cache=False)
+    here = pipeline.build([docs], tmp_path / "here", stages=("extract", "layers", "map"),
+                          offline=True, cache=False)
+    assert written_by == [os.getpid()]  # the map-only build wrote it here, the other elsewhere
+    assert int((tmp_path / "there" / "map_pid").read_text(encoding="utf-8")) != os.getpid()
+    page = (tmp_path / "there" / "map.html").read_bytes()
+    assert page == (tmp_path / "here" / "map.html").read_bytes()
+    assert b"<script src=\"https://" not in page  # offline reached the other process
+    assert there.outputs.count("map.html") == 1
+    # map.html stands where a build that writes it here puts it: after the layers
+    assert there.outputs[: len(here.outputs) - 2] == here.outputs[:-2]
+
+
+def test_briefing_process_map_failure_is_a_planmap_error(tmp_path, docs, monkeypatch):
+    from gis import pipeline
+
+    def broken(layers, out, offline):
+        raise PlanmapError("map broke: check maps/assets")
+
+    monkeypatch.setattr(pipeline, "_write_map", broken)
+    with pytest.raises(PlanmapError, match="map broke"):
+        pipeline.build([docs], tmp_path / "out", cache=False)
+    gc.collect()
+    for process in multiprocessing.active_children():
+        process.join(timeout=30)
+    assert not [p for p in multiprocessing.active_children()
+                if p.name in ("planmap-briefing", "planmap-map.html")]
+    assert not (tmp_path / "out" / "map.html").exists()
+
+
+def test_large_timeline_map_is_written_here_beside_the_briefing(tmp_path, docs, monkeypatch):
+    from gis import pipeline
+
+    written_by: list[int] = []
+    original = pipeline._write_map
+
+    def recording(layers, out, offline):
+        written_by.append(os.getpid())
+        return original(layers, out, offline)
+
+    monkeypatch.setattr(pipeline, "_write_map", recording)
+    monkeypatch.setattr(pipeline, "_BACKGROUND_MENTIONS", 1)  # every timeline counts as large
+    report = pipeline.build([docs], tmp_path / "out", cache=False)
+    assert written_by == [os.getpid()]
+    assert report.outputs.count("map.html") == 1
+    assert (tmp_path / "out" / "map.html").stat().st_size > 0
+    assert any(p.endswith("briefing.pptx") for p in report.outputs)
