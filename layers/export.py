@@ -740,7 +740,9 @@ def _write_gpkg_staged(
         layers = get_layers()
         with atomic_path(path) as tmp:
             styles = []
-            with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
+            # a temporary file that replaces the output only when whole: OGR's SQLite need
+            # not sync each layer's pages (the styles' commit syncs the file at the end)
+            with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP, OGR_SQLITE_SYNCHRONOUS="OFF"):
 
                 def write(name: str, kind: str, schema: dict, records: list[dict]) -> None:
                     crs = settings.output_crs if schema["geometry"] != "None" else None
