@@ -543,30 +543,15 @@ class _StagedTables:
         # connection attaches it by this name (a plain ":memory:" one cannot be)
         self.uri = f"file:planmap-staged-{os.getpid()}-{next(_STAGED_NAMES)}?mode=memory&cache=shared"
         self.tables: list[tuple[str, list[str], int]] = []
-        # (table, the serialized database of its rows staged by a forked helper)
-        self.parts: list[tuple[str, bytes]] = []
         self._con: sqlite3.Connection | None = sqlite3.connect(self.uri, uri=True)
         try:
-            for name, schema, df in tables:
-                properties = schema["properties"]
-                own, helper = df, None
-                if len(df) >= _SPLIT_ROWS:
-                    # the second half is staged by a forked process at the same time
-                    from gis._background import Background
-
-                    half = len(df) // 2
-                    own = df.iloc[:half]
-                    helper = Background(_staged_part, name, properties, df.iloc[half:], half + 1,
-                                        what=f"{GPKG_NAME} ({name} rows)")
-                try:
-                    with self._con:
-                        _stage_rows(self._con, name, properties, own, 1)
-                finally:
-                    if helper is not None:
-                        part = helper.result()  # waits for it (and raises what it raised)
-                if helper is not None:
-                    self.parts.append((name, part))
-                self.tables.append((name, list(properties), len(df)))
+            with self._con:
+                for name, n_rows, statements in _sqlite_tables(tables):
+                    schema = next(s for t, s, _ in tables if t == name)["properties"]
+                    self._con.execute(_table_ddl(name, schema))
+                    for sql, params in statements:
+                        self._con.executemany(sql, params)
+                    self.tables.append((name, list(schema), n_rows))
         except BaseException:
             self.close()
             raise
@@ -587,11 +572,6 @@ class _StagedTables:
             con.execute("PRAGMA synchronous = OFF")
             con.execute("PRAGMA journal_mode = MEMORY")
             con.execute("ATTACH DATABASE ? AS staged", (self.uri,))
-            sources: dict[str, list[str]] = {name: ["staged"] for name, _, _ in self.tables}
-            for i, (name, data) in enumerate(self.parts):
-                con.execute(f"ATTACH DATABASE ':memory:' AS part{i}")
-                con.deserialize(data, name=f"part{i}")
-                sources[name].append(f"part{i}")
             with con:
                 for name, _, n_rows in self.tables:
                     triggers = con.execute(
@@ -606,8 +586,7 @@ class _StagedTables:
                     # they are (its transfer optimisation), fid included; no rows, no
                     # statement (it would still note the table in sqlite_sequence)
                     if n_rows:
-                        for source in sources[name]:  # in fid order
-                            con.execute(f'INSERT INTO main."{name}" SELECT * FROM {source}."{name}"')
+                        con.execute(f'INSERT INTO main."{name}" SELECT * FROM staged."{name}"')
                     con.execute(
                         "UPDATE main.gpkg_ogr_contents SET feature_count = ? "
                         "WHERE lower(table_name) = lower(?)",
@@ -615,50 +594,15 @@ class _StagedTables:
                     )
                     for _, sql in triggers:
                         con.execute(sql)
-            for source in ("staged", *(f"part{i}" for i in range(len(self.parts)))):
-                con.execute(f"DETACH DATABASE {source}")
+            con.execute("DETACH DATABASE staged")
         finally:
             con.close()
 
     def close(self) -> None:
         """Free the staged rows."""
-        self.parts = []
         if self._con is not None:
             self._con.close()
             self._con = None
-
-
-#: a table of this many rows or more is staged in two halves, the second by a forked process.
-_SPLIT_ROWS = 100_000
-
-
-def _stage_rows(
-    con: sqlite3.Connection, name: str, properties: dict[str, str], rows: pd.DataFrame,
-    first_fid: int,
-) -> None:
-    """Create ``name`` in ``con`` and insert ``rows``, their ``fid`` from ``first_fid`` on."""
-    con.execute(_table_ddl(name, properties))
-    if first_fid > 1:  # AUTOINCREMENT goes on from the largest fid it has noted
-        con.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, first_fid - 1))
-    for _, _, statements in _sqlite_tables([(name, {"properties": properties}, rows)]):
-        for sql, params in statements:
-            con.executemany(sql, params)
-
-
-def _staged_part(
-    name: str, properties: dict[str, str], rows: pd.DataFrame, first_fid: int
-) -> bytes:
-    """``rows`` staged as ``_StagedTables`` stages a table, as a serialized database.
-
-    Run in a process forked by ``_StagedTables`` for the second half of a large table.
-    """
-    con = sqlite3.connect(":memory:")
-    try:
-        with con:
-            _stage_rows(con, name, properties, rows, first_fid)
-        return con.serialize()
-    finally:
-        con.close()
 
 
 def _table_ddl(name: str, properties: dict[str, str]) -> str:

@@ -207,13 +207,8 @@ def test_staged_tables_are_declared_as_ogr_declares_them(tmp_path):
         con.close()
 
 
-@pytest.mark.parametrize(("rows", "split"), [(0, False), (1, False), (500, False), (1, True),
-                                             (2, True), (501, True)])
-def test_staged_attribute_tables_make_the_file_that_direct_inserts_make(
-    tmp_path, monkeypatch, rows, split
-):
-    # split: the timeline's second half staged by a forked process, as for a large archive
-    monkeypatch.setattr(export, "_SPLIT_ROWS", 1 if split else 10**9)
+@pytest.mark.parametrize("rows", [0, 1, 500])
+def test_staged_attribute_tables_make_the_file_that_direct_inserts_make(tmp_path, rows):
     layers = _sample_layers()
     if rows:
         layers.timeline = layers.timeline.sample(n=rows, replace=True, random_state=rows)
@@ -225,7 +220,6 @@ def test_staged_attribute_tables_make_the_file_that_direct_inserts_make(
         _empty_gpkg(path, layers)
     _insert_directly(direct, layers)
     tables = export._StagedTables(export._gpkg_tables(layers.timeline, layers.documents))
-    assert [name for name, _ in tables.parts] == (["timeline", "documents"] if split else [])
     tables.copy_into(staged)
     tables.close()
     assert staged.read_bytes() == direct.read_bytes()
