@@ -1021,25 +1021,31 @@ def _build_rest(
 
     if any(s in stages for s in ("layers", "map", "slides")):
         from layers import layers_from_entities
-        from layers.export import start_save_layers
+        from layers.export import PendingSave, start_save_timeline
 
         documents = [
             {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
         ]
-        project_layers = layers_from_entities(
-            entities, documents=documents, stated=products.stated if by_name else None,
-            columns=products.columns,
-        )
-        saving = None
+        saving: PendingSave | None = None
         map_there = False  # whether the briefing's process writes map.html
-        if "layers" in stages:
+
+        def start_saving(timeline: Any, documents: list[dict[str, Any]]) -> None:
             # a large archive's GeoPackage and timeline.csv are begun in forked processes
-            # while the delivery table is computed; they take it when it is known
-            saving = start_save_layers(
-                project_layers, out,
-                background=len(project_layers.timeline) >= _BACKGROUND_MENTIONS,
-            )
+            # as soon as the timeline is made; they take the rest of the layers, then
+            # the delivery table, when each is known
+            nonlocal saving
+            if "layers" in stages:
+                saving = start_save_timeline(
+                    timeline, documents, out, background=len(timeline) >= _BACKGROUND_MENTIONS
+                )
+
         try:
+            project_layers = layers_from_entities(
+                entities, documents=documents, stated=products.stated if by_name else None,
+                columns=products.columns, on_timeline=start_saving,
+            )
+            if saving is not None:
+                saving.take_layers(project_layers)
             project_layers.delivery = _delivery(entities, project_layers, products.columns)
             if keep_alive is not None:
                 keep_alive.append(project_layers)

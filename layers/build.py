@@ -31,7 +31,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -426,6 +426,7 @@ def layers_from_entities(
     documents: Iterable[Any] = (),
     stated: dict[StatedKey, tuple[str, list[str]]] | None = None,
     columns: MentionColumns | None = None,
+    on_timeline: Callable[[pd.DataFrame, list[dict]], None] | None = None,
 ) -> ProjectLayers:
     """Build the project layer, timeline, zones and belts from resolved entities.
 
@@ -441,6 +442,11 @@ def layers_from_entities(
         extraction); ``None`` computes it here.
     columns : MentionColumns, optional
         The mentions by column (``timeline_from_entities``), for a faster timeline.
+    on_timeline : callable, optional
+        Called with the timeline and the documents (the ``ProjectLayers``
+        ``timeline`` and ``documents`` to come, the same objects) as soon as they
+        are made, before the features: the pipeline begins writing them
+        (``layers.export.start_save_timeline``) while the rest is made.
 
     Returns
     -------
@@ -486,6 +492,12 @@ def layers_from_entities(
         len(outside),
         len(unlocated),
     )
+
+    # the timeline first: its writers can begin while the features are made
+    timeline = timeline_from_entities(kept, columns=columns)
+    records_of_documents = _documents(documents)
+    if on_timeline is not None:
+        on_timeline(timeline, records_of_documents)
 
     zones = zones_metric()
     belts = belts_metric()
@@ -549,7 +561,6 @@ def layers_from_entities(
     for col in ("zone_conflict", "belt_conflict", "in_changning"):
         frame[col] = frame[col].astype(bool)
     projects = gpd.GeoDataFrame(frame, geometry=list(geoms), crs=settings.output_crs)
-    timeline = timeline_from_entities(kept, columns=columns)
     stated = int((projects["zone_stated"] != "").sum())
     conflicts = int(projects["zone_conflict"].sum())
     log.info(
@@ -562,7 +573,7 @@ def layers_from_entities(
         timeline=timeline,
         zones=zone_layer(),
         belts=belt_layer(),
-        documents=_documents(documents),
+        documents=records_of_documents,
     )
     validate_layers(layers)
     return layers

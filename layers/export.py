@@ -38,12 +38,15 @@ import codecs
 import csv
 import dataclasses
 import io
+import itertools
 import json
 import logging
 import math
 import os
+import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -242,11 +245,12 @@ def _write_csv_file(path: Path, df: pd.DataFrame) -> None:
 
 #: characters that make ``csv`` (``QUOTE_MINIMAL``, delimiter ``,``) quote a field.
 _CSV_SPECIAL = ',"\r\n'
+_CSV_QUOTED = re.compile('[,"\r\n]').search
 
 
 def _csv_field(value: str) -> str:
     """``value`` as ``csv.writer`` writes it as a field of a row of several fields."""
-    if value and not any(c in value for c in _CSV_SPECIAL):
+    if value and not _CSV_QUOTED(value):
         return value
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow([value, ""])
@@ -298,14 +302,15 @@ def _csv_lines(
     """The CSV of ``header`` and of the rows of ``columns`` (``_csv_columns``), UTF-8, in blocks."""
     yield (",".join(map(_csv_field, header)) + "\n").encode()
     n = len(columns[0]) if columns else 0
+    width = 2 * len(columns)  # each field and the separator after it
     for start in range(0, n, rows):
-        # each row's fields and separators side by side: one join makes the block
-        block = np.empty((min(rows, n - start), 2 * len(columns)), dtype=object)
+        # each row's fields and separators side by side in one list: one join makes the block
+        m = min(rows, n - start)
+        block = [","] * (m * width)
         for j, column in enumerate(columns):
-            block[:, 2 * j] = column[start : start + rows]
-        block[:, 1:-1:2] = ","
-        block[:, -1] = "\n"
-        yield "".join(block.ravel().tolist()).encode()
+            block[2 * j :: width] = column[start : start + m]
+        block[width - 1 :: width] = ["\n"] * m
+        yield "".join(block).encode()
 
 
 def _projects_csv(projects: gpd.GeoDataFrame) -> bytes:
@@ -417,17 +422,19 @@ def _gpkg_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]
                 [_multi(g, "MultiLineString") for g in centre.geometry],
             ),
         ),
-        # attribute tables: created empty by fiona, filled by ``_fill_attribute_tables``
+        # attribute tables: created empty by fiona, filled by ``_StagedTables.copy_into``
         ("timeline", "timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), []),
         ("documents", "documents", _schema(list(docs.columns), {}, None), []),
     ]
 
 
-def _gpkg_tables(layers: ProjectLayers) -> list[tuple[str, dict, pd.DataFrame]]:
+def _gpkg_tables(
+    timeline: pd.DataFrame, documents: list[dict]
+) -> list[tuple[str, dict, pd.DataFrame]]:
     """(layer name, fiona schema, rows) of the GeoPackage attribute tables."""
-    docs = pd.DataFrame(layers.documents, columns=["name", "title", "date", "kind"])
+    docs = pd.DataFrame(documents, columns=["name", "title", "date", "kind"])
     return [
-        ("timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), layers.timeline),
+        ("timeline", _schema(list(TIMELINE_COLUMNS), _TIMELINE_TYPES, None), timeline),
         ("documents", _schema(list(docs.columns), {}, None), docs),
     ]
 
@@ -499,11 +506,7 @@ def _insert_statements(
 def _sqlite_tables(
     tables: list[tuple[str, dict, pd.DataFrame]],
 ) -> list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]:
-    """(table, rows, ``_insert_statements``) of ``_gpkg_tables``, values as fiona stores them.
-
-    Made before the GeoPackage writer waits for the delivery table, so that only
-    SQLite's own work is left after it.
-    """
+    """(table, rows, ``_insert_statements``) of ``_gpkg_tables``, values as fiona stores them."""
     out = []
     for name, schema, df in tables:
         columns = list(schema["properties"])
@@ -512,49 +515,100 @@ def _sqlite_tables(
     return out
 
 
-def _fill_attribute_tables(
-    path: Path, tables: list[tuple[str, int, list[tuple[str, list[list[Any]]]]]]
-) -> None:
-    """Insert the rows of the attribute tables that fiona created empty.
+#: SQLite column type of each fiona field type, as OGR's GeoPackage driver declares it.
+_SQLITE_TYPES: dict[str, str] = {"str": "TEXT", "int": "INTEGER", "float": "REAL"}
 
-    fiona builds a Python feature per row, which dominates the export of a large
-    timeline; the statements of ``_insert_statements`` store the same values (fid
-    1..n in row order, ``NULL`` for missing) and ``gpkg_ogr_contents.feature_count``
-    is set as OGR does, so fiona, geopandas and QGIS read the tables as before.
+_STAGED_NAMES = itertools.count()
+
+
+class _StagedTables:
+    """The GeoPackage's attribute tables, filled in a private in-memory SQLite database.
+
+    The rows are inserted here (most of the tables' cost: Python's values bound
+    one by one) before the GeoPackage file exists, so that a writer forked as
+    soon as the timeline is known does it while the rest of the layers is
+    made; ``copy_into`` then moves them into the file in one
+    ``INSERT … SELECT`` per table, which SQLite does on its own. The rows, their
+    ``fid`` (1..n in row order) and the file's pages are those of inserting the
+    values into the file directly (``tests/test_export_paths.py``).
 
     Parameters
     ----------
-    path : Path
-        The GeoPackage being written.
-    tables : list of (str, int, list)
-        ``_sqlite_tables(_gpkg_tables(layers))``.
+    tables : list of (str, dict, DataFrame)
+        ``_gpkg_tables``: each table's name, fiona schema and rows.
     """
-    con = sqlite3.connect(path)
-    try:
-        # a temporary file that replaces the output only when whole: no need to sync
-        # each page (neither setting is stored in the file)
-        con.execute("PRAGMA synchronous = OFF")
-        con.execute("PRAGMA journal_mode = MEMORY")
-        with con:
-            for name, n_rows, statements in tables:
-                # OGR's per-row count trigger is set aside during the bulk insert
-                triggers = con.execute(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
-                    "AND name LIKE 'trigger_insert_feature_count_%' ORDER BY name",
-                    (name,),
-                ).fetchall()
-                for trigger, _ in triggers:
-                    con.execute(f'DROP TRIGGER "{trigger}"')
-                for sql, params in statements:
-                    con.executemany(sql, params)
-                con.execute(
-                    "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
-                    (n_rows, name),
-                )
-                for _, sql in triggers:
-                    con.execute(sql)
-    finally:
-        con.close()
+
+    def __init__(self, tables: list[tuple[str, dict, pd.DataFrame]]) -> None:
+        # a named in-memory database in shared-cache mode: the GeoPackage's own
+        # connection attaches it by this name (a plain ":memory:" one cannot be)
+        self.uri = f"file:planmap-staged-{os.getpid()}-{next(_STAGED_NAMES)}?mode=memory&cache=shared"
+        self.tables: list[tuple[str, list[str], int]] = []
+        self._con: sqlite3.Connection | None = sqlite3.connect(self.uri, uri=True)
+        try:
+            with self._con:
+                for name, n_rows, statements in _sqlite_tables(tables):
+                    schema = next(s for t, s, _ in tables if t == name)["properties"]
+                    self._con.execute(_table_ddl(name, schema))
+                    for sql, params in statements:
+                        self._con.executemany(sql, params)
+                    self.tables.append((name, list(schema), n_rows))
+        except BaseException:
+            self.close()
+            raise
+
+    def copy_into(self, path: Path) -> None:
+        """Insert the staged rows into the empty tables of the GeoPackage ``path``.
+
+        fiona created the tables; ``gpkg_ogr_contents.feature_count`` is set as
+        OGR does, and OGR's per-row count trigger is set aside during the copy,
+        so fiona, geopandas and QGIS read the tables as if fiona had written them.
+        """
+        if self._con is None:
+            raise ExportError("the staged attribute tables were closed before being copied")
+        con = sqlite3.connect(path)
+        try:
+            # a temporary file that replaces the output only when whole: no need to sync
+            # each page (neither setting is stored in the file)
+            con.execute("PRAGMA synchronous = OFF")
+            con.execute("PRAGMA journal_mode = MEMORY")
+            con.execute("ATTACH DATABASE ? AS staged", (self.uri,))
+            with con:
+                for name, _, n_rows in self.tables:
+                    triggers = con.execute(
+                        "SELECT name, sql FROM main.sqlite_master WHERE type = 'trigger' "
+                        "AND tbl_name = ? AND name LIKE 'trigger_insert_feature_count_%' "
+                        "ORDER BY name",
+                        (name,),
+                    ).fetchall()
+                    for trigger, _ in triggers:
+                        con.execute(f'DROP TRIGGER main."{trigger}"')
+                    # the same columns in the same order: SQLite copies the records as
+                    # they are (its transfer optimisation), fid included; no rows, no
+                    # statement (it would still note the table in sqlite_sequence)
+                    if n_rows:
+                        con.execute(f'INSERT INTO main."{name}" SELECT * FROM staged."{name}"')
+                    con.execute(
+                        "UPDATE main.gpkg_ogr_contents SET feature_count = ? "
+                        "WHERE lower(table_name) = lower(?)",
+                        (n_rows, name),
+                    )
+                    for _, sql in triggers:
+                        con.execute(sql)
+            con.execute("DETACH DATABASE staged")
+        finally:
+            con.close()
+
+    def close(self) -> None:
+        """Free the staged rows."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+
+def _table_ddl(name: str, properties: dict[str, str]) -> str:
+    """``CREATE TABLE`` of an attribute table as OGR's GeoPackage driver writes it for fiona."""
+    fields = "".join(f', "{c}" {_SQLITE_TYPES[kind]}' for c, kind in properties.items())
+    return f'CREATE TABLE "{name}" ( "fid" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL{fields})'
 
 
 def _delivery_layers(layers: ProjectLayers) -> list[tuple[str, str, dict, list[dict]]]:
@@ -650,35 +704,70 @@ def _add_styles(path: Path, styles: list[tuple[str, str]]) -> None:
         con.close()
 
 
-def _write_gpkg(
-    path: Path, layers: ProjectLayers, wait: Callable[[], pd.DataFrame | None] | None = None
+def _write_gpkg_staged(
+    path: Path,
+    timeline: pd.DataFrame,
+    documents: list[dict],
+    get_layers: Callable[[], ProjectLayers],
+    wait: Callable[[], pd.DataFrame | None] | None = None,
 ) -> Path:
-    """Write ``planmap.gpkg``; with ``wait``, everything before the ``delivery`` layer first.
+    """Write ``planmap.gpkg``, its attribute tables staged before the rest of the layers is known.
 
-    ``wait`` returns the delivery table (``ProjectLayers.delivery``) when it is
-    known: the layers and the attribute tables (``timeline``, ``documents``,
-    filled) are made before it is called, and the file is the same as without it.
+    Parameters
+    ----------
+    path : Path
+        The GeoPackage.
+    timeline, documents
+        ``ProjectLayers.timeline`` and ``.documents``: the ``timeline`` and
+        ``documents`` tables, staged first (``_StagedTables``).
+    get_layers : callable
+        Returns the layers (the projects, zones and belts; its timeline and
+        documents are not read) once they are known.
+    wait : callable, optional
+        Returns the delivery table once it is known, called after every layer
+        before ``delivery`` is written; ``None`` takes the layers' own.
+
+    Returns
+    -------
+    Path
+        ``path``. The file is the same whichever way and in whichever order its
+        parts became known.
     """
-    with atomic_path(path) as tmp:
-        styles = []
-        with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP):
+    staged = _StagedTables(_gpkg_tables(timeline, documents))
+    log.debug("%s: %d timeline rows staged (%.2f s CPU, %.2f sys)", path.name, len(timeline),
+              time.process_time(), os.times().system)
+    try:
+        layers = get_layers()
+        with atomic_path(path) as tmp:
+            styles = []
+            # a temporary file that replaces the output only when whole: OGR's SQLite need
+            # not sync each layer's pages (the styles' commit syncs the file at the end)
+            with fiona.Env(OGR_CURRENT_DATE=GPKG_TIMESTAMP, OGR_SQLITE_SYNCHRONOUS="OFF"):
 
-            def write(name: str, kind: str, schema: dict, records: list[dict]) -> None:
-                crs = settings.output_crs if schema["geometry"] != "None" else None
-                with fiona.open(tmp, "w", driver="GPKG", layer=name, schema=schema, crs=crs) as dst:
-                    dst.writerecords(records)
-                styles.append((name, f"{kind}|{','.join(schema['properties'])}"))
+                def write(name: str, kind: str, schema: dict, records: list[dict]) -> None:
+                    crs = settings.output_crs if schema["geometry"] != "None" else None
+                    with fiona.open(
+                        tmp, "w", driver="GPKG", layer=name, schema=schema, crs=crs
+                    ) as dst:
+                        dst.writerecords(records)
+                    styles.append((name, f"{kind}|{','.join(schema['properties'])}"))
 
-            for layer in _gpkg_layers(layers):
-                write(*layer)
-            # the large attribute tables are filled before the delivery table is waited
-            # for: most of the file is written while the delivery is computed elsewhere
-            _fill_attribute_tables(tmp, _sqlite_tables(_gpkg_tables(layers)))
-            if wait is not None:
-                layers = dataclasses.replace(layers, delivery=wait())
-            for layer in _delivery_layers(layers):
-                write(*layer)
-        _add_styles(tmp, styles)
+                for layer in _gpkg_layers(layers):
+                    write(*layer)
+                # the large attribute tables are filled before the delivery table is waited
+                # for: most of the file is written while the delivery is computed elsewhere
+                staged.copy_into(tmp)
+                staged.close()
+                log.debug("%s: every layer written but delivery (%.2f s CPU, %.2f sys)", path.name,
+                          time.process_time(), os.times().system)
+                if wait is not None:
+                    layers = dataclasses.replace(layers, delivery=wait())
+                for layer in _delivery_layers(layers):
+                    write(*layer)
+            _add_styles(tmp, styles)
+    finally:
+        staged.close()
+    log.debug("%s: written (%.2f s CPU, %.2f sys)", path.name, time.process_time(), os.times().system)
     return path
 
 
@@ -719,12 +808,8 @@ def save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -
 def start_save_layers(layers: ProjectLayers, out: Path, *, background: bool = False) -> PendingSave:
     """Begin ``save_layers`` before ``layers.delivery`` is known; ``finish`` it once it is.
 
-    With ``background`` (and where processes can fork), the GeoPackage and
-    ``timeline.csv`` writers start now in forked processes: the GeoPackage
-    writer makes every layer and table up to the ``delivery`` layer and then
-    waits for the delivery table, which ``finish`` hands it; ``timeline.csv`` is
-    written to a temporary file that replaces the output only at ``finish``.
-    Without it, nothing is done before ``finish``.
+    ``start_save_timeline`` with the layers' timeline and documents, then
+    ``PendingSave.take_layers(layers)``.
 
     Parameters
     ----------
@@ -742,49 +827,123 @@ def start_save_layers(layers: ProjectLayers, out: Path, *, background: bool = Fa
         (on an error before ``finish``) to stop the writers and keep the
         previous outputs.
     """
-    return PendingSave(layers, out, background=background)
+    pending = start_save_timeline(layers.timeline, layers.documents, out, background=background)
+    try:
+        pending.take_layers(layers)
+    except BaseException:
+        pending.cancel()
+        raise
+    return pending
 
 
-class PendingSave:
-    """Exports begun by ``start_save_layers``.
+def start_save_timeline(
+    timeline: pd.DataFrame, documents: list[dict], out: Path, *, background: bool = False
+) -> PendingSave:
+    """Begin ``save_layers`` as soon as the timeline is known, before the rest of the layers.
+
+    With ``background`` (and where processes can fork), the GeoPackage and
+    ``timeline.csv`` writers start now in forked processes: the GeoPackage
+    writer stages its ``timeline`` and ``documents`` tables, then waits for the
+    layers (``PendingSave.take_layers``), makes every layer up to ``delivery``
+    and waits for the delivery table, which ``finish`` hands it;
+    ``timeline.csv`` is written to a temporary file that replaces the output
+    only at ``finish``. Without it, nothing is done before ``finish``.
 
     Parameters
     ----------
-    layers : ProjectLayers
-        The layers to write.
+    timeline : DataFrame
+        ``ProjectLayers.timeline`` of the layers to come (the same object).
+    documents : list of dict
+        ``ProjectLayers.documents`` of the layers to come.
+    out : Path
+        Output folder (created when missing).
+    background : bool
+        As for ``save_layers``.
+
+    Returns
+    -------
+    PendingSave
+        Give it the layers (``take_layers``), then call ``finish``; or
+        ``cancel`` (on an error before ``finish``) to stop the writers and keep
+        the previous outputs.
+    """
+    return PendingSave(timeline, documents, out, background=background)
+
+
+class PendingSave:
+    """Exports begun by ``start_save_timeline`` (or ``start_save_layers``).
+
+    Parameters
+    ----------
+    timeline : DataFrame
+        The timeline of the layers to write.
+    documents : list of dict
+        Their documents.
     out : Path
         Output folder.
     background : bool
         Start the GeoPackage and ``timeline.csv`` writers now, in forked processes.
     """
 
-    def __init__(self, layers: ProjectLayers, out: Path, *, background: bool = False) -> None:
+    def __init__(
+        self, timeline: pd.DataFrame, documents: list[dict], out: Path, *, background: bool = False
+    ) -> None:
         import multiprocessing
 
         from gis._background import Background
 
-        self.layers = layers
+        self.timeline = timeline
+        self.documents = documents
+        self.layers: ProjectLayers | None = None
         self.out = Path(out)
-        # (Background, the end of its pipe kept here, whether it takes the delivery table)
+        # (Background, the end of its pipe kept here, whether it takes the layers and delivery)
         self._jobs: list[tuple[Any, Any, bool]] = []
+        self._sender: threading.Thread | None = None  # hands the layers to the GeoPackage writer
         self._state = "begun"  # then "finished" or "cancelled"
         if not background or "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
         ends: list[Any] = []
         try:
-            for func, target, what, takes_delivery in (
+            for func, target, what, takes_layers in (
                 (_write_gpkg_when_told, self.out / GPKG_NAME, GPKG_NAME, True),
                 (_write_timeline_csv_when_told, self.out / "timeline.csv", "timeline.csv", False),
             ):
                 child_end, parent_end = context.Pipe(duplex=False)
                 ends.append(parent_end)
-                job = Background(func, target, layers, child_end, list(ends), what=what)
+                job = Background(func, target, timeline, documents, child_end, list(ends),
+                                 what=what)
                 child_end.close()
-                self._jobs.append((job, parent_end, takes_delivery))
+                self._jobs.append((job, parent_end, takes_layers))
         except BaseException:
             self.cancel()
             raise
+
+    def take_layers(self, layers: ProjectLayers) -> None:
+        """The layers whose timeline and documents the save began with; ``delivery`` may come later.
+
+        The GeoPackage writer is handed them by a thread (they may be larger
+        than a pipe holds while the writer is still staging its tables).
+
+        Raises
+        ------
+        ExportError
+            When the save is not waiting for its layers, or ``layers`` has
+            another timeline or other documents than the save began with.
+        """
+        if self._state != "begun" or self.layers is not None:
+            raise ExportError(f"the save to {str(self.out)!r} is not waiting for its layers")
+        if layers.timeline is not self.timeline or layers.documents != self.documents:
+            raise ExportError("the layers given are not those whose timeline the save began with")
+        self.layers = layers
+        if self._jobs:
+            # the writer keeps its own timeline: the pipe carries the rest
+            light = dataclasses.replace(layers, timeline=layers.timeline.iloc[:0])
+            ends = [end for _, end, takes_layers in self._jobs if takes_layers]
+            self._sender = threading.Thread(
+                target=_send_all, args=(ends, ("layers", light)), name="planmap-handoff"
+            )
+            self._sender.start()
 
     def finish(self) -> list[Path]:
         """Write the files still to write with ``layers.delivery`` as it is now, and collect all.
@@ -797,22 +956,26 @@ class PendingSave:
         Raises
         ------
         ExportError
-            When the folder cannot be written, a writer fails, or the save was
-            cancelled or finished already.
+            When the folder cannot be written, a writer fails, the layers were
+            not given, or the save was cancelled or finished already.
         """
         if self._state != "begun":
             raise ExportError(f"the save of the layers to {str(self.out)!r} was {self._state}")
+        if self.layers is None:
+            raise ExportError(f"the save to {str(self.out)!r} was not given its layers")
         self._state = "finished"
         layers, out = self.layers, self.out
         if not self._jobs:
             written = _save_files(layers, out)
-            written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers))
+            written.append(_write_gpkg_or_raise(out / GPKG_NAME, layers.timeline,
+                                                layers.documents, lambda: layers))
         else:
             (gpkg, *_), (timeline, *_) = jobs = self._jobs
             # the delivery table may be larger than a pipe holds: handed over beside the
-            # GeoJSON writing, not before it
+            # GeoJSON writing, not before it (and after the layers)
+            sender, self._sender = self._sender, None
             handoff = threading.Thread(
-                target=_tell, args=(jobs, True, layers.delivery), name="planmap-handoff"
+                target=_tell, args=(jobs, True, layers.delivery, sender), name="planmap-handoff"
             )
             handoff.start()
             self._jobs = []  # told: they finish their files
@@ -834,9 +997,10 @@ class PendingSave:
         if self._state == "begun":
             self._state = "cancelled"
         jobs, self._jobs = self._jobs, []
+        sender, self._sender = self._sender, None
         if not jobs:
             return
-        _tell(jobs, False, None)
+        _tell(jobs, False, None, sender)
         for job, *_ in jobs:
             try:
                 job.result()
@@ -844,22 +1008,50 @@ class PendingSave:
                 log.debug("export: stopped writer: %s", exc)
 
 
-def _tell(jobs: list[tuple[Any, Any, bool]], go: bool, delivery: pd.DataFrame | None) -> None:
+def _send_all(ends: list[Any], message: tuple[str, Any]) -> None:
+    """Send ``message`` on each pipe end; a writer that died is not told (its result says why)."""
+    for end in ends:
+        try:
+            end.send(message)
+        except OSError:
+            pass
+
+
+def _tell(
+    jobs: list[tuple[Any, Any, bool]],
+    go: bool,
+    delivery: pd.DataFrame | None,
+    sender: threading.Thread | None = None,
+) -> None:
     """Send each waiting writer ``go`` (and the delivery table if it takes it); close the pipes.
 
-    A writer that died is not told: its result says why it died.
+    ``sender`` (the thread handing over the layers) is waited for first: the
+    writers read their messages in the order sent. A writer that died is not told.
     """
+    if sender is not None:
+        sender.join()
     for _, end, takes_delivery in jobs:
         try:
-            end.send((go, delivery if takes_delivery else None))
+            end.send(("go" if go else "stop", delivery if takes_delivery else None))
         except OSError:
             pass
         finally:
             end.close()
 
 
-def _told(conn: Any, what: str) -> pd.DataFrame | None:
-    """In a writer: wait until ``PendingSave`` says go, and return the delivery table it sent.
+def _told(conn: Any, what: str, expected: str = "go", *, last: bool = True) -> Any:
+    """In a writer: wait for ``PendingSave``'s next message and return what came with it.
+
+    Parameters
+    ----------
+    conn : Connection
+        The writer's end of its pipe.
+    what : str
+        The file written, for the message.
+    expected : str
+        ``"layers"`` (the layers) or ``"go"`` (the delivery table or ``None``).
+    last : bool
+        Close the pipe afterwards.
 
     Raises
     ------
@@ -867,41 +1059,76 @@ def _told(conn: Any, what: str) -> pd.DataFrame | None:
         When the build stopped instead (``cancel``, or the pipe closed).
     """
     try:
-        go, delivery = conn.recv()
+        kind, value = conn.recv()
     except EOFError:
-        go, delivery = False, None
+        kind, value = "stop", None
     finally:
-        conn.close()
-    if not go:
+        if last:
+            conn.close()
+    if kind != expected:
+        if not last:
+            conn.close()
         raise ExportError(f"{what} was not written: the build stopped before the layers were saved")
-    return delivery
+    return value
 
 
-def _write_gpkg_when_told(path: Path, layers: ProjectLayers, conn: Any, parent_ends: list[Any]) -> Path:
-    """The forked GeoPackage writer of ``PendingSave``: the delivery layer when told."""
+def _write_gpkg_when_told(
+    path: Path, timeline: pd.DataFrame, documents: list[dict], conn: Any, parent_ends: list[Any]
+) -> Path:
+    """The forked GeoPackage writer of ``PendingSave``: the layers and the delivery when told."""
     for end in parent_ends:  # this process's copies: the pipe ends when the parent's does
         end.close()
-    return _write_gpkg_or_raise(path, layers, wait=lambda: _told(conn, GPKG_NAME))
+
+    def layers() -> ProjectLayers:
+        light = _told(conn, GPKG_NAME, "layers", last=False)
+        return dataclasses.replace(light, timeline=timeline)
+
+    return _write_gpkg_or_raise(path, timeline, documents, layers,
+                                wait=lambda: _told(conn, GPKG_NAME))
 
 
 def _write_timeline_csv_when_told(
-    path: Path, layers: ProjectLayers, conn: Any, parent_ends: list[Any]
+    path: Path, timeline: pd.DataFrame, documents: list[dict], conn: Any, parent_ends: list[Any]
 ) -> Path:
-    """The forked ``timeline.csv`` writer of ``PendingSave``: replaces the output when told."""
+    """The forked ``timeline.csv`` writer of ``PendingSave``: replaces the output when told.
+
+    It runs at a lower priority: the GeoPackage writer, forked at the same time
+    with twice its work, is what the build waits for; this one takes the CPU
+    left over (the main process's, once it has written its files).
+    """
     for end in parent_ends:
         end.close()
+    _lower_priority()
     with atomic_path(path) as tmp:
-        _write_csv_file(tmp, layers.timeline[list(TIMELINE_COLUMNS)])
+        _write_csv_file(tmp, timeline[list(TIMELINE_COLUMNS)])
+        log.debug("timeline.csv: %d rows written (%.2f s CPU in its process, %.2f sys)", len(timeline),
+                  time.process_time(), os.times().system)
         _told(conn, "timeline.csv")
     return path
 
 
-def _write_gpkg_or_raise(
-    path: Path, layers: ProjectLayers, wait: Callable[[], pd.DataFrame | None] | None = None
-) -> Path:
-    """``_write_gpkg``, its writer's errors as an ``ExportError`` naming the file."""
+#: niceness added to the ``timeline.csv`` writer (``_write_timeline_csv_when_told``).
+_CSV_WRITER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Lower this process's scheduling priority by ``_CSV_WRITER_NICENESS`` where the OS can."""
     try:
-        return _write_gpkg(path, layers, wait)
+        os.nice(_CSV_WRITER_NICENESS)
+    except (AttributeError, OSError) as exc:  # pragma: no cover - platform dependent
+        log.debug("export: could not lower the priority of the timeline.csv writer: %s", exc)
+
+
+def _write_gpkg_or_raise(
+    path: Path,
+    timeline: pd.DataFrame,
+    documents: list[dict],
+    get_layers: Callable[[], ProjectLayers],
+    wait: Callable[[], pd.DataFrame | None] | None = None,
+) -> Path:
+    """``_write_gpkg_staged``, its writer's errors as an ``ExportError`` naming the file."""
+    try:
+        return _write_gpkg_staged(path, timeline, documents, get_layers, wait)
     except (fiona.errors.FionaError, sqlite3.Error) as exc:
         raise ExportError(
             f"cannot write {str(path)!r}: {exc}; check the folder and disk space"

@@ -138,12 +138,12 @@ def test_cancelled_writers_leave_the_previous_files(tmp_path):
 def test_a_failing_forked_writer_is_reported(tmp_path, monkeypatch, failure):
     import os
 
-    def broken(path, layers, wait=None):
+    def broken(path, timeline, documents, get_layers, wait=None):
         if failure == "dies":
             os._exit(3)
         raise ExportError(f"cannot write {str(path)!r}: disk full")
 
-    monkeypatch.setattr(export, "_write_gpkg", broken)
+    monkeypatch.setattr(export, "_write_gpkg_staged", broken)
     layers = _sample_layers()
     pending = export.start_save_layers(layers, tmp_path, background=True)
     _with_delivery(layers)
@@ -151,3 +151,120 @@ def test_a_failing_forked_writer_is_reported(tmp_path, monkeypatch, failure):
     with pytest.raises(PlanmapError, match=match):
         pending.finish()
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file
+
+
+def _empty_gpkg(path: Path, layers) -> None:
+    """The GeoPackage as ``_write_gpkg_staged`` has it before its attribute tables are filled."""
+    import fiona
+
+    from gis import settings as gis_settings
+
+    with fiona.Env(OGR_CURRENT_DATE=export.GPKG_TIMESTAMP):
+        for name, _, schema, records in export._gpkg_layers(layers):
+            crs = gis_settings.output_crs if schema["geometry"] != "None" else None
+            with fiona.open(path, "w", driver="GPKG", layer=name, schema=schema, crs=crs) as dst:
+                dst.writerecords(records)
+
+
+def _insert_directly(path: Path, layers) -> None:
+    """The plain way: each table's rows bound into the file itself (no staging, no copy)."""
+    con = sqlite3.connect(path)
+    try:
+        with con:
+            for name, schema, df in export._gpkg_tables(layers.timeline, layers.documents):
+                columns = list(schema["properties"])
+                triggers = con.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+                    "AND name LIKE 'trigger_insert_feature_count_%' ORDER BY name", (name,)
+                ).fetchall()
+                for trigger, _ in triggers:
+                    con.execute(f'DROP TRIGGER "{trigger}"')
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                marks = ", ".join("?" * len(columns))
+                con.executemany(
+                    f'INSERT INTO "{name}" ({quoted}) VALUES ({marks})',
+                    zip(*[export._sqlite_column(df[c], schema["properties"][c]) for c in columns],
+                        strict=True),
+                )
+                con.execute("UPDATE gpkg_ogr_contents SET feature_count = ? "
+                            "WHERE lower(table_name) = lower(?)", (len(df), name))
+                for _, sql in triggers:
+                    con.execute(sql)
+    finally:
+        con.close()
+
+
+def test_staged_tables_are_declared_as_ogr_declares_them(tmp_path):
+    # the same declaration is what lets SQLite copy the staged records as they are
+    layers = _sample_layers()
+    _empty_gpkg(tmp_path / "t.gpkg", layers)
+    con = sqlite3.connect(tmp_path / "t.gpkg")
+    try:
+        for name, schema, _ in export._gpkg_tables(layers.timeline, layers.documents):
+            (sql,) = con.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+            assert export._table_ddl(name, schema["properties"]) == sql
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("rows", [0, 1, 500])
+def test_staged_attribute_tables_make_the_file_that_direct_inserts_make(tmp_path, rows):
+    layers = _sample_layers()
+    if rows:
+        layers.timeline = layers.timeline.sample(n=rows, replace=True, random_state=rows)
+        layers.timeline.loc[layers.timeline.index[::3], "year"] = pd.NA
+    else:
+        layers.timeline = layers.timeline.iloc[:0]
+    direct, staged = tmp_path / "direct.gpkg", tmp_path / "staged.gpkg"
+    for path in (direct, staged):
+        _empty_gpkg(path, layers)
+    _insert_directly(direct, layers)
+    tables = export._StagedTables(export._gpkg_tables(layers.timeline, layers.documents))
+    tables.copy_into(staged)
+    tables.close()
+    assert staged.read_bytes() == direct.read_bytes()
+    con = sqlite3.connect(staged)
+    try:
+        assert con.execute('SELECT count(*), min(fid), max(fid) FROM "timeline"').fetchone() == (
+            rows, 1 if rows else None, rows or None)
+    finally:
+        con.close()
+    with pytest.raises(ExportError, match="closed"):
+        tables.copy_into(staged)
+
+
+def test_writers_begun_at_the_timeline_write_the_same_files(tmp_path):
+    here = export.save_layers(_with_delivery(_sample_layers()), tmp_path / "here")
+    layers = _sample_layers()
+    pending = export.start_save_timeline(layers.timeline, layers.documents, tmp_path / "forked",
+                                         background=True)
+    assert len(pending._jobs) == 2
+    with pytest.raises(ExportError, match="not given its layers"):
+        pending.finish()
+    other = _sample_layers()  # equal, but another timeline than the writers have
+    with pytest.raises(ExportError, match="not those"):
+        pending.take_layers(other)
+    pending.take_layers(layers)
+    with pytest.raises(ExportError, match="not waiting"):
+        pending.take_layers(layers)
+    _with_delivery(layers)
+    forked = pending.finish()
+    assert [p.name for p in forked] == [p.name for p in here]
+    for a, b in zip(here, forked, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+@pytest.mark.parametrize("given", [False, True])
+def test_writers_cancelled_before_or_after_the_layers_leave_the_previous_files(tmp_path, given):
+    out = tmp_path / "out"
+    export.save_layers(_with_delivery(_sample_layers()), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    layers = _sample_layers()
+    layers.timeline = layers.timeline.iloc[:1]
+    pending = export.start_save_timeline(layers.timeline, layers.documents, out, background=True)
+    if given:
+        pending.take_layers(layers)
+    pending.cancel()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    with pytest.raises(ExportError, match="cancelled"):
+        pending.finish()

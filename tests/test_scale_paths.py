@@ -323,8 +323,8 @@ def _plain_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     real = layers.build.layers_from_entities
     monkeypatch.setattr(
         layers.build, "layers_from_entities",
-        lambda entities, *, documents=(), stated=None, columns=None: real(
-            entities, documents=documents),
+        lambda entities, *, documents=(), stated=None, columns=None, on_timeline=None: real(
+            entities, documents=documents, on_timeline=on_timeline),
     )
 
 
