@@ -733,9 +733,10 @@ def _write_gpkg_staged(
         ``path``. The file is the same whichever way and in whichever order its
         parts became known.
     """
+    cpu0 = time.process_time()
     staged = _StagedTables(_gpkg_tables(timeline, documents))
-    log.debug("%s: %d timeline rows staged (%.2f s CPU, %.2f sys)", path.name, len(timeline),
-              time.process_time(), os.times().system)
+    log.debug("%s: %d timeline rows staged (%.2f s CPU)", path.name, len(timeline),
+              time.process_time() - cpu0)
     try:
         layers = get_layers()
         with atomic_path(path) as tmp:
@@ -758,8 +759,8 @@ def _write_gpkg_staged(
                 # for: most of the file is written while the delivery is computed elsewhere
                 staged.copy_into(tmp)
                 staged.close()
-                log.debug("%s: every layer written but delivery (%.2f s CPU, %.2f sys)", path.name,
-                          time.process_time(), os.times().system)
+                log.debug("%s: every layer written but delivery (%.2f s CPU)", path.name,
+                          time.process_time() - cpu0)
                 if wait is not None:
                     layers = dataclasses.replace(layers, delivery=wait())
                 for layer in _delivery_layers(layers):
@@ -767,7 +768,7 @@ def _write_gpkg_staged(
             _add_styles(tmp, styles)
     finally:
         staged.close()
-    log.debug("%s: written (%.2f s CPU, %.2f sys)", path.name, time.process_time(), os.times().system)
+    log.debug("%s: written (%.2f s CPU)", path.name, time.process_time() - cpu0)
     return path
 
 
