@@ -565,7 +565,9 @@ class _StagedTables:
         """
         if self._con is None:
             raise ExportError("the staged attribute tables were closed before being copied")
-        con = sqlite3.connect(path)
+        # opened by URI: only then may it ATTACH the staged database by its URI, whatever
+        # the SQLite library's build-time default (SQLITE_USE_URI)
+        con = sqlite3.connect(Path(path).resolve().as_uri(), uri=True)
         try:
             # a temporary file that replaces the output only when whole: no need to sync
             # each page (neither setting is stored in the file)

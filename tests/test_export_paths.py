@@ -268,3 +268,15 @@ def test_writers_cancelled_before_or_after_the_layers_leave_the_previous_files(t
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     with pytest.raises(ExportError, match="cancelled"):
         pending.finish()
+
+
+def test_geopackage_in_a_folder_whose_name_needs_quoting_in_a_uri(tmp_path):
+    # the staged tables are attached through URIs: a space, '#', '%' or '?' in the
+    # output folder must not change where (or whether) the file is written
+    from layers.export import save_layers
+
+    plain, odd = tmp_path / "plain", tmp_path / "a b #1 %20 ?x"
+    layers = _with_delivery(_sample_layers())
+    save_layers(layers, plain)
+    save_layers(layers, odd)
+    assert (odd / "planmap.gpkg").read_bytes() == (plain / "planmap.gpkg").read_bytes()
