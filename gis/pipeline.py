@@ -917,18 +917,15 @@ def _write_mentions_jsonl(
 def _start_briefing(stages: Sequence[str], *, cache: bool) -> _Awaiting | None:
     """The briefing's process, forked at the start of a build when ``slides`` is a stage.
 
-    It imports matplotlib and python-pptx (and folium when ``map`` is a stage
-    too), finds the CJK font and projects the base layers
-    (``maps.briefing.prepare_briefing``) while this process reads the
-    documents, then draws once ``_build_rest`` sends it the layers; it also
-    writes ``map.html`` when sent the map's settings (``_make_briefing``). Run
+    It imports matplotlib and python-pptx, finds the CJK font and projects the
+    base layers (``maps.briefing.prepare_briefing``) while this process reads
+    the documents, then draws once ``_build_rest`` sends it the layers. Run
     here instead (at the send) when there is nothing to overlap it with.
     """
     if "slides" not in stages:
         return None
     overlap = "layers" in stages or "map" in stages
-    prepare = _prepare_briefing_and_map if "map" in stages else _prepare_briefing
-    return _Awaiting(prepare, functools.partial(_make_briefing, cache=cache),
+    return _Awaiting(_prepare_briefing, functools.partial(_make_briefing, cache=cache),
                      fork=overlap, what="briefing")
 
 
@@ -938,13 +935,6 @@ def _prepare_briefing() -> None:
     prepare_briefing()
 
 
-def _prepare_briefing_and_map() -> None:
-    _prepare_briefing()
-    # folium's import (its templates are compiled then) is half the map's cost; done here it
-    # fills the time this process waits for the layers instead of the busiest part of a build
-    import maps.webmap  # noqa: F401
-
-
 def _write_map(layers: Any, out: Path, offline: bool) -> Path:
     """``map.html`` of ``layers`` in ``out`` (``offline``: Leaflet inlined)."""
     from maps import map_from_layers, save_map
@@ -952,26 +942,10 @@ def _write_map(layers: Any, out: Path, offline: bool) -> Path:
     return save_map(map_from_layers(layers, offline=offline), out / "map.html", offline=offline)
 
 
-def _make_briefing(layers: Any, out: Path, map_offline: bool | None = None, *,
-                   cache: bool) -> list[Path]:
-    """The briefing (pictures and deck); with ``map_offline`` not ``None``, ``map.html`` too.
-
-    The map is written by a process forked from this one (which imported
-    folium while it waited for the layers) while the pictures are drawn; its
-    path comes first in the list.
-    """
+def _make_briefing(layers: Any, out: Path, *, cache: bool) -> list[Path]:
     import maps
 
-    if map_offline is None:
-        return maps.make_briefing(layers, out, cache=cache)
-    web_map = _Background(_write_map, layers, out, map_offline, what="map.html")
-    # the pictures never read the timeline: it is not copied into their workers
-    layers = dataclasses.replace(layers, timeline=layers.timeline.iloc[:0])
-    try:
-        written = maps.make_briefing(layers, out, cache=cache)
-    finally:
-        map_path = web_map.result()  # waits; raises what the map's process raised
-    return [map_path, *written]
+    return maps.make_briefing(layers, out, cache=cache)
 
 
 def _build_rest(
@@ -1027,7 +1001,6 @@ def _build_rest(
             {key: d.get(key) for key in ("name", "title", "kind", "date")} for d in read
         ]
         saving: PendingSave | None = None
-        map_there = False  # whether the briefing's process writes map.html
 
         def start_saving(timeline: Any, documents: list[dict[str, Any]]) -> None:
             # a large archive's GeoPackage and timeline.csv are begun in forked processes
@@ -1051,14 +1024,9 @@ def _build_rest(
                 keep_alive.append(project_layers)
             if briefing is not None:
                 # the pictures and deck take longest: drawn by the process forked at the start
-                # while this one writes the layers. It writes the map too (it has folium
-                # imported by now) unless the timeline, which only the map reads, is too large
-                # to be worth sending
-                map_there = ("map" in stages
-                             and len(project_layers.timeline) < _BACKGROUND_MENTIONS)
-                sent = project_layers if map_there else dataclasses.replace(
-                    project_layers, timeline=project_layers.timeline.iloc[:0])
-                briefing.send(sent, out, offline if map_there else None)
+                # while this one writes the layers and the map; it never reads the timeline
+                briefing.send(dataclasses.replace(
+                    project_layers, timeline=project_layers.timeline.iloc[:0]), out)
             from layers.delivery import delivery_summary
 
             report.counts["delivery"] = delivery_summary(project_layers.delivery)
@@ -1073,8 +1041,7 @@ def _build_rest(
                 written = saving.finish()
                 report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
             if "map" in stages:
-                if not map_there:
-                    _write_map(project_layers, out, offline)
+                _write_map(project_layers, out, offline)
                 report.outputs.append("map.html")
         finally:
             if saving is not None:
@@ -1082,5 +1049,5 @@ def _build_rest(
             if briefing is not None:
                 written = briefing.result()  # waits; raises what the briefing raised
         if briefing is not None:
-            report.outputs.extend(str(Path(p).relative_to(out)) for p in written[map_there:])
+            report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
 
