@@ -935,13 +935,6 @@ def _prepare_briefing() -> None:
     prepare_briefing()
 
 
-def _write_map(layers: Any, out: Path, offline: bool) -> Path:
-    """``map.html`` of ``layers`` in ``out`` (``offline``: Leaflet inlined)."""
-    from maps import map_from_layers, save_map
-
-    return save_map(map_from_layers(layers, offline=offline), out / "map.html", offline=offline)
-
-
 def _make_briefing(layers: Any, out: Path, *, cache: bool) -> list[Path]:
     import maps
 
@@ -1041,7 +1034,10 @@ def _build_rest(
                 written = saving.finish()
                 report.outputs.extend(str(Path(p).relative_to(out)) for p in written)
             if "map" in stages:
-                _write_map(project_layers, out, offline)
+                from maps import map_from_layers, save_map
+
+                web_map = map_from_layers(project_layers, offline=offline)
+                save_map(web_map, out / "map.html", offline=offline)
                 report.outputs.append("map.html")
         finally:
             if saving is not None:

@@ -546,8 +546,10 @@ class _StagedTables:
         self._con: sqlite3.Connection | None = sqlite3.connect(self.uri, uri=True)
         try:
             with self._con:
-                for name, n_rows, statements in _sqlite_tables(tables):
-                    schema = next(s for t, s, _ in tables if t == name)["properties"]
+                for (name, schema, _), (_, n_rows, statements) in zip(
+                    tables, _sqlite_tables(tables), strict=True
+                ):
+                    schema = schema["properties"]
                     self._con.execute(_table_ddl(name, schema))
                     for sql, params in statements:
                         self._con.executemany(sql, params)

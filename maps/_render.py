@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import itertools
 import logging
 import os
 from dataclasses import dataclass
@@ -282,8 +283,6 @@ def _plain(value) -> bool:
 
 def _set_svg_state(renderer: RendererSVG, state: tuple) -> None:
     """Put an SVG renderer in a state ``_svg_state`` gave (the inverse of it)."""
-    import itertools
-
     writer = renderer.writer
     opened, tags, data, *dicts = state[:3 + len(_RENDERER_STATE)]
     writer._XMLWriter__open = opened
