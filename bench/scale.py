@@ -15,6 +15,7 @@ documents, peak memory ≤ 1 GB; warm rebuild ≤ 10% of the cold build.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import platform
 import resource
@@ -24,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 from make_corpus import make_corpus  # noqa: E402
 
 #: CPU seconds (user + system) of every finished child, as of the last ``_run``.
@@ -61,6 +63,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"# planmap scale benchmark — {time.strftime('%Y-%m-%d')}, {platform.node()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    # planmap's modules compiled, as after `bash scripts/build` or a regular pip install
+    # (with PYTHONDONTWRITEBYTECODE set, nothing else would write their bytecode)
+    for package in ("gis", "geocode", "layers", "maps"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         wall, _ = _run(["build", "--out", str(tmp_path / "seeds_out")], tmp_path / "c0")
