@@ -368,6 +368,32 @@ def test_png_writer_round_trips_every_pixel():
         assert (np.asarray(img) == rgba[:, :, :3]).all()
 
 
+def test_png_pixels_are_the_same_with_isal_or_zlib(monkeypatch):
+    import io
+
+    import numpy as np
+
+    import maps.pictures as pictures
+
+    # flat runs, a hatch-like stripe and noise: what the pictures hold
+    rgba = np.full((150, 203, 4), 255, np.uint8)
+    rgba[20:90, 30:160, :3] = (200, 120, 40)
+    rgba[::7, :, :3] = 90
+    rgba[100:] = np.random.default_rng(3).integers(0, 256, (50, 203, 4))
+    plain = pictures._png_bytes(rgba, 150, fast=False)
+    monkeypatch.setattr(pictures, "_isal_zlib", None)  # isal not installed
+    assert pictures._deflater()[1] == "zlib"
+    assert pictures._png_bytes(rgba, 150) == plain
+    monkeypatch.undo()
+    fast = pictures._png_bytes(rgba, 150)
+    assert fast == pictures._png_bytes(rgba, 150)  # the same bytes every time
+    decoded = []
+    for data in (plain, fast):
+        with Image.open(io.BytesIO(data)) as img:
+            decoded.append(np.asarray(img.convert("RGB")))
+    assert (decoded[0] == rgba[:, :, :3]).all() and (decoded[1] == decoded[0]).all()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_meanwhile_gets_the_first_kinds_before_the_rest_is_drawn(tmp_path, jobs):
     layers = briefing_layers(delivery=True)
