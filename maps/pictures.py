@@ -43,6 +43,7 @@ drawn before it, so a copied picture is the picture a fresh draw would give.
 from __future__ import annotations
 
 import colorsys
+import contextlib
 import functools
 import gc
 import logging
@@ -1570,6 +1571,28 @@ def _workers(jobs: int | None, n: int) -> int:
     return max(1, min(wanted, n))
 
 
+@contextlib.contextmanager
+def _heap_set_aside() -> Iterator[bool]:
+    """Keep the garbage collector's full passes off what exists before drawing.
+
+    Drawing makes thousands of short-lived objects (texts, transforms,
+    paths), and the collector's passes over the oldest generation walked the
+    whole heap (the layers, matplotlib, geopandas) each time: about 0.08 s
+    of the 15 sheets. What exists now lives on anyway, so it is set aside
+    (``gc.freeze``) while drawing and put back after; what drawing makes is
+    collected as usual. Yields whether it froze the heap: when something
+    else already had (``gc.get_freeze_count``), it is left as it was.
+    """
+    owned = gc.get_freeze_count() == 0
+    if owned:
+        gc.freeze()
+    try:
+        yield owned
+    finally:
+        if owned:
+            gc.unfreeze()
+
+
 def prepare_pictures() -> None:
     """Do now what drawing pictures of any layers needs first, to overlap other work.
 
@@ -1642,7 +1665,7 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
     ctx = _context(layers, reference)
     rc = _rc(family)
     started = time.perf_counter()
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), _heap_set_aside() as owned:
         specs = list(_specs(ctx))
         pictures: list[Picture | None] = [None] * len(specs)
         keys: list[str] = []
@@ -1700,7 +1723,8 @@ def render_pictures(layers: ProjectLayers, out: Path, *, reference: dict | None 
                         if n == n_early:
                             early_ready()
             finally:
-                gc.unfreeze()
+                if not owned:  # else when drawing ends (_heap_set_aside)
+                    gc.unfreeze()
                 _FORK_STATE = None
                 _WORKER_FIGURE.clear()
             _clear(fig)

@@ -395,6 +395,33 @@ def test_png_pixels_are_the_same_with_isal_or_zlib(monkeypatch):
     assert (decoded[0] == rgba[:, :, :3]).all() and (decoded[1] == decoded[0]).all()
 
 
+def test_the_heap_is_set_aside_while_drawing_and_put_back_after(tmp_path, monkeypatch):
+    import gc
+
+    import maps.pictures as pictures
+
+    seen = []
+    drawn = pictures._render_one
+
+    def render_one(*args):
+        seen.append(gc.get_freeze_count())
+        return drawn(*args)
+
+    monkeypatch.setattr(pictures, "_render_one", render_one)
+    assert gc.get_freeze_count() == 0
+    render_pictures(briefing_layers(crowd=False), tmp_path, jobs=1, cache=False)
+    assert seen and min(seen) > 0  # frozen while drawing
+    assert gc.get_freeze_count() == 0  # and put back
+    gc.freeze()  # someone else's: left alone
+    try:
+        before = gc.get_freeze_count()
+        with pictures._heap_set_aside() as owned:
+            assert not owned
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_meanwhile_gets_the_first_kinds_before_the_rest_is_drawn(tmp_path, jobs):
     layers = briefing_layers(delivery=True)
