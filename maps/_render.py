@@ -21,7 +21,10 @@ The Agg canvas (``AggCanvas``) also keeps, for plain text, the layout of each
 string and the bitmap of each glyph: a string's origin is put on a whole
 pixel (at most half a pixel away, which nobody sees), so a glyph's bitmap
 depends only on the glyph, its size and its quarter-pixel offset in the
-string, and comes from the cache when any picture drew it before. It needs
+string, and comes from the cache when any picture drew it before. A plain
+string's measure (width, height, descent) is worked out from that same
+layout and each glyph's kept box, so a string is shaped once to be both
+measured and drawn. It needs
 matplotlib's text internals of 3.10+ (``FT2Font._layout``); with older
 versions text is drawn by matplotlib as usual.
 """
@@ -33,6 +36,7 @@ import contextlib
 import itertools
 import logging
 import os
+import unicodedata
 from dataclasses import dataclass
 
 import matplotlib as mpl
@@ -145,24 +149,101 @@ _MEASURES: dict[tuple, tuple[float, float, float]] = {}
 def _raster_measure(s: str, prop: FontProperties, dpi: float) -> tuple[float, float, float]:
     """Width, height and descent (pixels) of plain text as the Agg renderer measures it.
 
-    The same FreeType work as ``RendererAgg.get_text_width_height_descent``
+    The same numbers as ``RendererAgg.get_text_width_height_descent``
     (hinted, at the picture's resolution), kept for the process: the SVG of
     a picture measures the same strings again (``_SharedRendererSVG``), and
-    shaping a CJK string costs some 0.6 ms.
+    shaping a CJK string costs some 0.6 ms. They are worked out from the
+    string's layout, which drawing it needs anyway (``_measure_layout``),
+    so a string is shaped once, not once to be measured and again to be
+    drawn; FreeType's own measure (``set_text``) is the fallback.
     """
     flags = backend_agg.get_hinting_flag()
-    key = (s, _prop_key(prop), dpi, flags)
+    params = mpl.rcParams
+    factors = (params["text.hinting_factor"], params["text.kerning_factor"])
+    key = (s, _prop_key(prop), dpi, flags, factors)
     found = _MEASURES.get(key)
     if found is None:
         if len(_MEASURES) >= _MAX_ENTRIES:
             _MEASURES.clear()
-        font = get_font(fontManager._find_fonts_by_props(prop))
-        font.clear()
-        font.set_size(prop.get_size_in_points(), dpi)
-        font.set_text(s, 0.0, flags=flags)
-        w, h = font.get_width_height()
-        found = _MEASURES[key] = (w / 64.0, h / 64.0, font.get_descent() / 64.0)
+        found = _measure_layout(s, prop, dpi, flags, factors) if _FAST_AGG_TEXT else None
+        if found is None:
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            font.clear()
+            font.set_size(prop.get_size_in_points(), dpi)
+            font.set_text(s, 0.0, flags=flags)
+            w, h = font.get_width_height()
+            found = (w / 64.0, h / 64.0, font.get_descent() / 64.0)
+        _MEASURES[key] = found
     return found
+
+
+def _measure_layout(s: str, prop: FontProperties, dpi: float, flags, factors: tuple
+                    ) -> tuple[float, float, float] | None:
+    """``_raster_measure`` from the string's kept layout and its glyphs' kept boxes.
+
+    What FreeType's ``set_text`` computes, in 26.6 fixed point: the width is
+    the pen position of the last glyph plus that glyph's advance, the height
+    and descent those of the union of the hinted glyphs' boxes, each glyph's
+    box measured once per process (``_glyph_box``). ``None`` (measure with
+    ``set_text``) for an empty string and wherever glyphs and characters do
+    not pair one to one (combining marks, which the shaper may merge or
+    move: there the last glyph's advance is not the string's end).
+    """
+    if not s or any(unicodedata.combining(ch) for ch in s):
+        return None
+    items = _laid_out(s, prop, dpi, flags, factors)
+    if len(items) != len(s):
+        return None
+    size = prop.get_size_in_points()
+    low, high = 32000, -32000
+    for face, glyph, _, y in items:
+        bottom, top, advance = _glyph_box(face, size, dpi, glyph, flags, s, prop, factors)
+        shift = round(y * 64)
+        low, high = min(low, bottom + shift), max(high, top + shift)
+    width = round(items[-1][2] * 64) + advance
+    return width / 64.0, (high - low) / 64.0, -low / 64.0
+
+
+def _glyph_box(face: tuple, size: float, dpi: float, glyph: int, flags, s: str,
+               prop: FontProperties, factors: tuple) -> tuple[int, int, int]:
+    """Bottom, top (26.6, its hinted box) and advance of one glyph, kept for the process."""
+    key = (face, size, dpi, glyph, flags)
+    found = _AGG.boxes.get(key)
+    if found is None:
+        ft = _AGG.faces.get(face)
+        if ft is None:  # laid out by the parent process: open this process's own
+            _shape(s, prop, dpi, flags, factors)
+            ft = _AGG.faces[face]
+        ft.set_size(size, dpi)
+        loaded = ft.load_glyph(glyph, flags)
+        found = _AGG.boxes[key] = (loaded.bbox[1], loaded.bbox[3], loaded.horiAdvance)
+    return found
+
+
+def _laid_out(s: str, prop: FontProperties, dpi: float, flags, factors: tuple) -> list[tuple]:
+    """The kept layout of a string (``_shape``), shaped the first time it is asked for."""
+    key = (s, _prop_key(prop), factors, dpi, flags)
+    items = _AGG.layouts.get(key)
+    if items is None:
+        _AGG.clear_if_big()
+        items = _AGG.layouts[key] = _shape(s, prop, dpi, flags, factors)
+    return items
+
+
+def _shape(s: str, prop: FontProperties, dpi: float, flags, factors: tuple) -> list[tuple]:
+    """(face, glyph index, x, y) of each glyph of ``s``; this process's faces noted.
+
+    The font prepared as ``RendererAgg._prepare_font`` prepares it.
+    """
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    font.clear()
+    font.set_size(prop.get_size_in_points(), dpi)
+    items = []
+    for item in font._layout(s, flags=flags):
+        face = _face(item.ft_object, factors)
+        _AGG.faces.setdefault(face, item.ft_object)
+        items.append((face, item.glyph_index, item.x, item.y))
+    return items
 
 
 def text_cache() -> SharedTextToPath:
@@ -419,7 +500,7 @@ _IDENTITY = None  # the 16.16 identity matrix FreeType is given for unrotated te
 
 
 class _LayoutCache:
-    """Layouts of strings and bitmaps of glyphs, kept for the process and its forks.
+    """Layouts of strings, bitmaps and boxes of glyphs, kept for the process and its forks.
 
     Keys name a font face by its file, index and the rc settings FreeType is
     given for it (``_face``), not by the ``FT2Font`` object: matplotlib opens
@@ -433,6 +514,7 @@ class _LayoutCache:
         self.layouts: dict[tuple, list[tuple]] = {}
         self.glyphs: dict[tuple, tuple] = {}
         self.halos: dict[tuple, tuple] = {}
+        self.boxes: dict[tuple, tuple[int, int, int]] = {}
         self.faces: dict[tuple, object] = {}
 
     def clear_if_big(self) -> None:
@@ -440,6 +522,7 @@ class _LayoutCache:
             self.layouts.clear()
             self.glyphs.clear()
             self.halos.clear()
+            self.boxes.clear()
 
 
 _AGG = _LayoutCache()
@@ -480,11 +563,7 @@ class _SharedRendererAgg(RendererAgg):
         size = prop.get_size_in_points()
         params = mpl.rcParams
         factors = (params["text.hinting_factor"], params["text.kerning_factor"])
-        key = (s, _prop_key(prop), factors, self.dpi, flags)
-        items = _AGG.layouts.get(key)
-        if items is None:
-            _AGG.clear_if_big()
-            items = _AGG.layouts[key] = self._layout(s, prop, flags, factors)
+        items = _laid_out(s, prop, self.dpi, flags, factors)
         x, y = round(x), round(y)  # whole pixels: a glyph bitmap depends on its own offset only
         mode = RenderMode.NORMAL if gc.get_antialiased() else RenderMode.MONO
         height = self.height
@@ -497,7 +576,7 @@ class _SharedRendererAgg(RendererAgg):
             if found is None:
                 ft = _AGG.faces.get(face)
                 if ft is None:  # laid out by the parent process: open this process's own
-                    self._layout(s, prop, flags, factors)
+                    _shape(s, prop, self.dpi, flags, factors)
                     ft = _AGG.faces[face]
                 ft.set_size(size, self.dpi)
                 ft._set_transform(_IDENTITY, [px, py])
@@ -523,15 +602,6 @@ class _SharedRendererAgg(RendererAgg):
         for _, (buffer, left, top), px, py in glyphs:
             draw(buffer, left + px, int(height) - (top + py) + buffer.shape[0], 0, gc)
         return None
-
-    def _layout(self, s: str, prop: FontProperties, flags, factors: tuple) -> list[tuple]:
-        """(face, glyph index, x, y) of each glyph of ``s``; this process's faces noted."""
-        items = []
-        for item in self._prepare_font(prop)._layout(s, flags=flags):
-            face = _face(item.ft_object, factors)
-            _AGG.faces.setdefault(face, item.ft_object)
-            items.append((face, item.glyph_index, item.x, item.y))
-        return items
 
 
 def _dilate(buffer, left: int, top: int, radius: float) -> tuple:

