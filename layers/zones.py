@@ -24,7 +24,9 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -107,6 +109,13 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 @functools.lru_cache(maxsize=4)
 def _district_metric(folder: str) -> BaseGeometry:
+    shipped = _shipped(folder)
+    if shipped is not None:
+        return shipped.district
+    return _computed_district(folder)
+
+
+def _computed_district(folder: str) -> BaseGeometry:
     district = _metric(read_reference("district", Path(folder)))
     return shapely.make_valid(district.geometry.union_all())
 
@@ -114,6 +123,13 @@ def _district_metric(folder: str) -> BaseGeometry:
 @functools.lru_cache(maxsize=4)
 def _zones_metric(folder: str) -> dict[str, BaseGeometry]:
     """Zone polygons in the metric CRS, disjoint and tiling the district."""
+    shipped = _shipped(folder)
+    if shipped is not None:
+        return dict(shipped.zones)
+    return _computed_zones(folder, _district_metric(folder))
+
+
+def _computed_zones(folder: str, district: BaseGeometry) -> dict[str, BaseGeometry]:
     path = Path(folder)
     mapping = read_zone_mapping(path)
     subs = _metric(read_reference("subdistricts", path))
@@ -123,7 +139,6 @@ def _zones_metric(folder: str) -> dict[str, BaseGeometry]:
         raise PlanmapError(
             f"subdistricts {missing!r} have no zone in {_MAPPING_FILE!r}; add a row for each"
         )
-    district = _district_metric(folder)
     zones: dict[str, BaseGeometry] = {}
     taken: BaseGeometry = shapely.Polygon()
     for key in ZONE_KEYS:
@@ -190,6 +205,13 @@ def _lines_of(gdf: gpd.GeoDataFrame) -> BaseGeometry:
 
 @functools.lru_cache(maxsize=4)
 def _centrelines_metric(folder: str) -> dict[str, BaseGeometry]:
+    shipped = _shipped(folder)
+    if shipped is not None:
+        return dict(shipped.centrelines)
+    return _computed_centrelines(folder)
+
+
+def _computed_centrelines(folder: str) -> dict[str, BaseGeometry]:
     path = Path(folder)
     creek = read_reference("creek", path)
     tracks = read_reference("metro_lines", path)
@@ -248,7 +270,11 @@ def belt_centrelines(folder: Path | None = None) -> gpd.GeoDataFrame:
 @functools.lru_cache(maxsize=8)
 def _belts_metric(folder: str, widths: tuple[tuple[str, float], ...]) -> dict[str, BaseGeometry]:
     # buffering the centre lines by hundreds of metres is most of the cost of the district
-    # structure (a third of a second): kept on disk, keyed by the data, widths, CRS and code
+    # structure (a third of a second): shipped for the bundled data, else kept on disk,
+    # keyed by the data, widths, CRS and code
+    shipped = _shipped(folder)
+    if shipped is not None and shipped.widths == widths:
+        return dict(shipped.belts)
     stored = _stored_belts(folder, widths)
     path = Path(settings.cache_folder) / "belts" / f"{stored}.wkb"
     try:
@@ -257,18 +283,22 @@ def _belts_metric(folder: str, widths: tuple[tuple[str, float], ...]) -> dict[st
             return dict(zip(BELT_KEYS, polygons, strict=True))
     except (OSError, shapely.errors.GEOSException):
         pass
-    lines = _centrelines_metric(folder)
-    district = _district_metric(folder)
-    width = dict(widths)
-    belts = {
-        k: _polygonal(shapely.make_valid(lines[k].buffer(width[k]).intersection(district)))
-        for k in BELT_KEYS
-    }
+    belts = _computed_belts(_centrelines_metric(folder), _district_metric(folder), widths)
     try:
         write_bytes_atomic(path, shapely.to_wkb(GeometryCollection([belts[k] for k in BELT_KEYS])))
     except PlanmapError as exc:  # a cache that cannot be written is only slower
         log.debug("belts not cached: %s", exc)
     return belts
+
+
+def _computed_belts(
+    lines: dict[str, BaseGeometry], district: BaseGeometry, widths: tuple[tuple[str, float], ...]
+) -> dict[str, BaseGeometry]:
+    width = dict(widths)
+    return {
+        k: _polygonal(shapely.make_valid(lines[k].buffer(width[k]).intersection(district)))
+        for k in BELT_KEYS
+    }
 
 
 def _stored_belts(folder: str, widths: tuple[tuple[str, float], ...]) -> str:
@@ -286,6 +316,150 @@ def _widths() -> tuple[tuple[str, float], ...]:
     if missing:
         raise PlanmapError(f"settings.belt_buffer_m has no width for belts {missing!r}")
     return tuple((k, float(settings.belt_buffer_m[k])) for k in BELT_KEYS)
+
+
+# ------------------------------------------------------------------ shipped structure
+#: The district outline, zones, belt centre lines and belts in the metric CRS as
+#: computed from the bundled data (``write_shipped_structure``), so that a build with
+#: an empty cache does not read and buffer the reference lines. Used only when the
+#: key stored with them is the key of the data, code, CRS and libraries at hand
+#: (``_structure_key``); otherwise they are computed as before.
+SHIPPED_STRUCTURE: Path = Path(__file__).resolve().parent / "data" / "derived" / "structure.wkb"
+_STRUCTURE_MAGIC = b"planmap-structure-1\n"
+
+
+@dataclass(frozen=True)
+class _Structure:
+    """The district's structure in ``settings.metric_crs`` and the belt widths used."""
+
+    district: BaseGeometry
+    zones: dict[str, BaseGeometry]
+    centrelines: dict[str, BaseGeometry]
+    belts: dict[str, BaseGeometry]
+    widths: tuple[tuple[str, float], ...]
+
+    def geometries(self) -> list[BaseGeometry]:
+        """District, zones, centre lines, belts, in ``ZONE_KEYS`` and ``BELT_KEYS`` order."""
+        return [
+            self.district,
+            *(self.zones[k] for k in ZONE_KEYS),
+            *(self.centrelines[k] for k in BELT_KEYS),
+            *(self.belts[k] for k in BELT_KEYS),
+        ]
+
+
+def _structure_key(folder: str) -> str:
+    """Hash of what the structure is computed from.
+
+    The reference data (every ``.geojson`` and ``.csv`` of ``folder``), the code
+    that reads and combines it (this module and ``layers.reference``), the
+    metric CRS, and the versions of the libraries that read, project and
+    buffer it (GDAL, PROJ, GEOS and their bindings, geopandas).
+    """
+    import fiona
+    import pyproj
+
+    from layers import reference
+
+    digest = hashlib.sha256(_STRUCTURE_MAGIC)
+    versions = (
+        str(settings.metric_crs), gpd.__version__, shapely.__version__,
+        shapely.geos_version_string, pyproj.__version__, pyproj.proj_version_str,
+        fiona.__version__, fiona.__gdal_version__,
+    )
+    digest.update(repr(versions).encode())
+    for code in (Path(__file__), Path(reference.__file__)):
+        digest.update(code.read_bytes())
+    for path in sorted(Path(folder).iterdir()):
+        if path.is_file() and path.suffix in (".geojson", ".csv"):
+            digest.update(path.name.encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _pack_structure(structure: _Structure, key: str) -> bytes:
+    header = json.dumps({"key": key, "widths": [list(w) for w in structure.widths]})
+    collection = GeometryCollection(structure.geometries())
+    return _STRUCTURE_MAGIC + header.encode() + b"\n" + shapely.to_wkb(collection)
+
+
+def _unpack_structure(data: bytes) -> tuple[_Structure, str]:
+    """The structure and key of ``_pack_structure``; ``ValueError`` when it is not one."""
+    if not data.startswith(_STRUCTURE_MAGIC):
+        raise ValueError("not a planmap structure file")
+    header, _, wkb = data[len(_STRUCTURE_MAGIC):].partition(b"\n")
+    meta = json.loads(header)
+    parts = list(shapely.get_parts(shapely.from_wkb(wkb)))
+    n_zones, n_belts = len(ZONE_KEYS), len(BELT_KEYS)
+    if len(parts) != 1 + n_zones + 2 * n_belts:
+        raise ValueError(f"a structure file holds {len(parts)} geometries")
+    structure = _Structure(
+        district=parts[0],
+        zones=dict(zip(ZONE_KEYS, parts[1:1 + n_zones], strict=True)),
+        centrelines=dict(zip(BELT_KEYS, parts[1 + n_zones:1 + n_zones + n_belts], strict=True)),
+        belts=dict(zip(BELT_KEYS, parts[1 + n_zones + n_belts:], strict=True)),
+        widths=tuple((str(k), float(w)) for k, w in meta["widths"]),
+    )
+    return structure, str(meta["key"])
+
+
+@functools.lru_cache(maxsize=4)
+def _shipped(folder: str) -> _Structure | None:
+    """The shipped structure when it was computed from what ``folder`` holds now, else ``None``."""
+    try:
+        structure, key = _unpack_structure(SHIPPED_STRUCTURE.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, shapely.errors.GEOSException) as exc:
+        log.debug("shipped structure %s not read: %s", SHIPPED_STRUCTURE, exc)
+        return None
+    if key != _structure_key(folder):
+        log.debug("shipped structure is not for the data, code or libraries at hand: computed")
+        return None
+    return structure
+
+
+def computed_structure(folder: Path | None = None) -> _Structure:
+    """The district's structure computed from the reference data (never the shipped one).
+
+    Parameters
+    ----------
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+    """
+    key_folder = str(_folder(folder))
+    district = _computed_district(key_folder)
+    lines = _computed_centrelines(key_folder)
+    widths = _widths()
+    return _Structure(
+        district=district,
+        zones=_computed_zones(key_folder, district),
+        centrelines=lines,
+        belts=_computed_belts(lines, district, widths),
+        widths=widths,
+    )
+
+
+def write_shipped_structure(path: Path | None = None, folder: Path | None = None) -> Path:
+    """Compute the structure from the reference data and write it with its key.
+
+    Parameters
+    ----------
+    path : Path, optional
+        Where to write; ``None`` writes ``SHIPPED_STRUCTURE`` (run
+        ``scripts/build_structure.py`` after changing the reference data or
+        this module).
+    folder : Path, optional
+        Data folder; ``None`` uses ``settings.reference_data_folder``.
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    key_folder = str(_folder(folder))
+    data = _pack_structure(computed_structure(folder), _structure_key(key_folder))
+    return write_bytes_atomic(Path(path or SHIPPED_STRUCTURE), data)
 
 
 def belt_layer(folder: Path | None = None) -> gpd.GeoDataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 import shapely
@@ -119,6 +120,9 @@ def test_belts_stored_on_disk_are_the_computed_ones(tmp_path, monkeypatch):
     from layers import zones
 
     monkeypatch.setattr(settings, "cache_folder", tmp_path)
+    # not the shipped structure: the belts are computed, then kept in the cache folder
+    monkeypatch.setattr(zones, "SHIPPED_STRUCTURE", tmp_path / "none.wkb")
+    zones._shipped.cache_clear()
     folder, widths = str(zones._folder(None)), zones._widths()
     zones._belts_metric.cache_clear()
     computed = zones._belts_metric(folder, widths)
@@ -133,3 +137,77 @@ def test_belts_stored_on_disk_are_the_computed_ones(tmp_path, monkeypatch):
     assert {k: shapely.to_wkb(g) for k, g in zones._belts_metric(folder, widths).items()} == {
         k: shapely.to_wkb(g) for k, g in computed.items()}
     zones._belts_metric.cache_clear()
+    zones._shipped.cache_clear()
+
+
+def _wkb(geometries):
+    return [shapely.to_wkb(g) for g in geometries]
+
+
+def _copy_data(target):
+    target.mkdir()
+    for f in settings.reference_data_folder.iterdir():
+        if f.is_file():
+            shutil.copy(f, target / f.name)
+    return target
+
+
+def test_shipped_structure_is_current_and_the_computed_one():
+    """layers/data/derived/structure.wkb holds the key of the data, code and libraries at
+    hand and, coordinate for coordinate, what they compute (else run
+    scripts/build_structure.py)."""
+    from layers import zones
+
+    folder = str(zones._folder(None))
+    shipped, key = zones._unpack_structure(zones.SHIPPED_STRUCTURE.read_bytes())
+    assert key == zones._structure_key(folder), "run scripts/build_structure.py"
+    assert shipped.widths == zones._widths()
+    assert _wkb(shipped.geometries()) == _wkb(zones.computed_structure().geometries())
+    zones._shipped.cache_clear()
+    used = zones._shipped(folder)
+    assert used is not None and _wkb(used.geometries()) == _wkb(shipped.geometries())
+
+
+def test_shipped_structure_is_keyed_by_the_data_not_the_folder(tmp_path):
+    from layers import zones
+
+    same = _copy_data(tmp_path / "same")
+    assert zones._shipped(str(same)) is not None
+    changed = _copy_data(tmp_path / "changed")
+    creek = changed / "suzhou_creek_proxy.geojson"
+    creek.write_text(creek.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert zones._shipped(str(changed)) is None
+    # computed from the changed folder: the same polygons (only white space was added)
+    assert _wkb(zones.belts_metric(changed).values()) == _wkb(zones.belts_metric().values())
+    assert _wkb(zones.zones_metric(changed).values()) == _wkb(zones.zones_metric().values())
+
+
+def test_key_covers_the_code_and_the_crs(monkeypatch):
+    from layers import zones
+
+    folder = str(zones._folder(None))
+    key = zones._structure_key(folder)
+    monkeypatch.setattr(settings, "metric_crs", "EPSG:32650")
+    assert zones._structure_key(folder) != key
+    monkeypatch.undo()
+    real = Path.read_bytes
+
+    def edited(path):
+        data = real(path)
+        return data + b"# edited\n" if path.name == "zones.py" else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert zones._structure_key(folder) != key
+
+
+def test_broken_shipped_structure_is_not_used(tmp_path, monkeypatch):
+    from layers import zones
+
+    data = zones.SHIPPED_STRUCTURE.read_bytes()
+    broken = tmp_path / "structure.wkb"
+    monkeypatch.setattr(zones, "SHIPPED_STRUCTURE", broken)
+    for bad in (data[:-40], b"something else", data.replace(b"planmap-structure-1", b"x", 1)):
+        broken.write_bytes(bad)
+        zones._shipped.cache_clear()
+        assert zones._shipped(str(zones._folder(None))) is None
+    zones._shipped.cache_clear()
