@@ -76,7 +76,7 @@ def run_once(layers, out: Path, jobs: int | None, *, cache_folder: Path | None =
     import inspect
 
     from gis import settings
-    from maps.briefing import deck_from_pictures
+    from maps.deck import deck_from_pictures
     from maps.pictures import render_pictures
 
     parameters = inspect.signature(render_pictures).parameters

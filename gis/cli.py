@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from gis import __version__, settings
+from gis._briefing import import_fiona_without_boto3, start_briefing
 from gis._errors import PlanmapError
 
 __all__ = ["main", "make_parser"]
@@ -105,25 +106,6 @@ def _configure_logging(verbose: bool, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
 
 
-def _import_fiona_without_boto3() -> None:
-    """Import fiona without the AWS SDK it loads for S3 sessions (a sixth of its import time).
-
-    planmap reads and writes local files only. ``boto3`` is hidden from
-    fiona's import (fiona then runs "with reduced functionality": no AWS
-    sessions) and visible again afterwards, so a later ``import boto3`` works.
-    """
-    if "fiona" in sys.modules or "boto3" in sys.modules:
-        return
-    sys.modules["boto3"] = None  # type: ignore[assignment]  # makes `import boto3` fail
-    try:
-        import fiona  # noqa: F401
-    except ImportError:  # pragma: no cover - fiona is a dependency; the pipeline says so
-        pass
-    finally:
-        if sys.modules.get("boto3", 0) is None:
-            del sys.modules["boto3"]
-
-
 def main(argv: Sequence[str] | None = None, *, keep_alive: list | None = None) -> int:
     """Run ``planmap``; returns the exit code.
 
@@ -136,20 +118,24 @@ def main(argv: Sequence[str] | None = None, *, keep_alive: list | None = None) -
     """
     args = make_parser().parse_args(argv)
     _configure_logging(args.verbose, args.quiet)
-    _import_fiona_without_boto3()
+    stages = _STAGES_OF[args.command]
+    # the briefing's process first: it imports what it needs itself, beside this one
+    briefing = start_briefing(stages, cache=not args.no_cache)
+    import_fiona_without_boto3()
     from gis.pipeline import build
 
     try:
         report = build(
             args.paths or None,
             args.out,
-            stages=_STAGES_OF[args.command],
+            stages=stages,
             offline=args.offline,
             online=args.online,
             gazetteer=args.gazetteer,
             jobs=max(1, args.jobs),
             cache=not args.no_cache,
             keep_alive=keep_alive,
+            briefing=briefing,
         )
     except PlanmapError as exc:
         log.error("%s", exc)

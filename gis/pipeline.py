@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import gc
 import hashlib
 import json
@@ -28,6 +27,7 @@ from tqdm import tqdm
 from gis import settings
 from gis._background import Awaiting as _Awaiting
 from gis._background import Background as _Background
+from gis._briefing import start_briefing
 from gis._errors import DocumentError, PlanmapError
 from gis.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from gis.documents import Document
@@ -733,6 +733,7 @@ def build(
     jobs: int = 1,
     cache: bool = True,
     keep_alive: list[Any] | None = None,
+    briefing: _Awaiting | None = None,
 ) -> BuildReport:
     """Run the pipeline on documents and write the outputs.
 
@@ -762,6 +763,10 @@ def build(
         command line ends the process right after, and freeing a large
         archive's objects one by one takes longer than the operating system
         needs to drop the whole process.
+    briefing : Awaiting, optional
+        The briefing's process, already started by the caller with
+        ``gis._briefing.start_briefing(stages, cache=cache)`` (the command line
+        forks it before importing this module); ``None`` starts it here.
 
     Returns
     -------
@@ -777,8 +782,9 @@ def build(
     report = BuildReport()
     files = collect_paths(paths or [settings.seeds_folder])
     log.info("found %d document files", len(files))
-    # forked now, before any thread starts: sets up the briefing while the documents are read
-    briefing = _start_briefing(stages, cache=cache)
+    if briefing is None:
+        # forked now, before any thread starts: sets up the briefing while the documents are read
+        briefing = start_briefing(stages, cache=cache)
     warm_up = None
     if jobs == 1 and any(s in stages for s in ("layers", "map", "slides")):
         # the district's zones, belts and base layers do not depend on the documents:
@@ -912,33 +918,6 @@ def _write_mentions_jsonl(
     if blocks is not None:
         return _write_mention_blocks(entities, extracted, blocks, path, columns)
     return _write_mentions(_sorted_mentions(entities), path)
-
-
-def _start_briefing(stages: Sequence[str], *, cache: bool) -> _Awaiting | None:
-    """The briefing's process, forked at the start of a build when ``slides`` is a stage.
-
-    It imports matplotlib and python-pptx, finds the CJK font and projects the
-    base layers (``maps.briefing.prepare_briefing``) while this process reads
-    the documents, then draws once ``_build_rest`` sends it the layers. Run
-    here instead (at the send) when there is nothing to overlap it with.
-    """
-    if "slides" not in stages:
-        return None
-    overlap = "layers" in stages or "map" in stages
-    return _Awaiting(_prepare_briefing, functools.partial(_make_briefing, cache=cache),
-                     fork=overlap, what="briefing")
-
-
-def _prepare_briefing() -> None:
-    from maps.briefing import prepare_briefing
-
-    prepare_briefing()
-
-
-def _make_briefing(layers: Any, out: Path, *, cache: bool) -> list[Path]:
-    import maps
-
-    return maps.make_briefing(layers, out, cache=cache)
 
 
 def _build_rest(

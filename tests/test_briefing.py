@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from layers.delivery import delivery_summary
 from maps import palette
-from maps.briefing import MAP_TABLE_ROWS, TABLE_ROWS, changed_projects, make_briefing
+from maps.briefing import make_briefing
+from maps.deck import MAP_TABLE_ROWS, TABLE_ROWS, changed_projects
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +247,21 @@ def test_deck_renders_to_pdf_with_one_page_per_slide(deck, tmp_path):
     assert len(reader.pages) == len(prs.slides)
     # the Chinese text is text in the PDF too, not a picture
     assert "长宁区规划项目简报" in reader.pages[0].extract_text().replace(" ", "")
+
+
+def test_preparing_the_briefing_leaves_python_pptx_for_the_deck():
+    # the deck is made while the picture workers draw; python-pptx loaded before the first
+    # picture would only delay it
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from maps.briefing import prepare_briefing\n"
+        "prepare_briefing()\n"
+        "assert 'matplotlib' in sys.modules\n"
+        "assert 'pptx' not in sys.modules, 'python-pptx imported before the deck'\n"
+        "import maps.deck\n"
+        "assert 'pptx' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -175,8 +175,8 @@ def test_fiona_is_imported_without_boto3_and_boto3_stays_importable():
 
     code = (
         "import sys\n"
-        "from gis.cli import _import_fiona_without_boto3\n"
-        "_import_fiona_without_boto3()\n"
+        "from gis._briefing import import_fiona_without_boto3\n"
+        "import_fiona_without_boto3()\n"
         "assert 'fiona' in sys.modules and 'boto3' not in sys.modules\n"
         "import fiona.session\n"
         "assert fiona.session.boto3 is None\n"
