@@ -348,26 +348,30 @@ class _Structure:
         ]
 
 
-def _structure_key(folder: str) -> str:
+def _library_versions() -> tuple[str, ...]:
+    """The versions of the libraries that read, project and buffer the structure."""
+    import fiona
+    import pyproj
+
+    return (gpd.__version__, shapely.__version__, shapely.geos_version_string,
+            pyproj.__version__, pyproj.proj_version_str, fiona.__version__,
+            fiona.__gdal_version__)
+
+
+def _structure_key(folder: str, versions: tuple[str, ...] | None = None) -> str:
     """Hash of what the structure is computed from.
 
     The reference data (every ``.geojson`` and ``.csv`` of ``folder``), the code
     that reads and combines it (this module and ``layers.reference``), the
     metric CRS, and the versions of the libraries that read, project and
-    buffer it (GDAL, PROJ, GEOS and their bindings, geopandas).
+    buffer it (GDAL, PROJ, GEOS and their bindings, geopandas):
+    ``versions``, by default those at hand (``_library_versions``).
     """
-    import fiona
-    import pyproj
-
     from layers import reference
 
     digest = hashlib.sha256(_STRUCTURE_MAGIC)
-    versions = (
-        str(settings.metric_crs), gpd.__version__, shapely.__version__,
-        shapely.geos_version_string, pyproj.__version__, pyproj.proj_version_str,
-        fiona.__version__, fiona.__gdal_version__,
-    )
-    digest.update(repr(versions).encode())
+    versions = _library_versions() if versions is None else tuple(versions)
+    digest.update(repr((str(settings.metric_crs), *versions)).encode())
     for code in (Path(__file__), Path(reference.__file__)):
         digest.update(code.read_bytes())
     for path in sorted(Path(folder).iterdir()):
@@ -378,9 +382,16 @@ def _structure_key(folder: str) -> str:
 
 
 def _pack_structure(structure: _Structure, key: str) -> bytes:
-    header = json.dumps({"key": key, "widths": [list(w) for w in structure.widths]})
+    header = json.dumps({"key": key, "widths": [list(w) for w in structure.widths],
+                         "libraries": list(_library_versions())})
     collection = GeometryCollection(structure.geometries())
     return _STRUCTURE_MAGIC + header.encode() + b"\n" + shapely.to_wkb(collection)
+
+
+def shipped_libraries(data: bytes) -> tuple[str, ...]:
+    """The library versions a structure file (``_pack_structure``) was computed with."""
+    header = data[len(_STRUCTURE_MAGIC):].partition(b"\n")[0]
+    return tuple(json.loads(header).get("libraries", ()))
 
 
 def _unpack_structure(data: bytes) -> tuple[_Structure, str]:
