@@ -24,13 +24,14 @@ import functools
 import hashlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geocode.gazetteer_names import GazetteerName, index_names
+from geocode.gazetteer_names import as_bool as _as_bool
 from geocode.model import TYPES
 from gis import settings
 from gis._errors import GazetteerError
@@ -56,36 +57,8 @@ _CHINA = (73.0, 18.0, 135.5, 53.6)
 _USER_DEFAULT_PRECISION_M = 100.0
 
 
-@dataclass(frozen=True)
-class GazetteerName:
-    """What a name or alias of the gazetteer stands for.
-
-    Attributes
-    ----------
-    name : str
-        Canonical name of the row.
-    type : str
-        One of ``geocode.model.TYPES``.
-    in_changning : bool
-        Whether the place lies in Changning.
-    id : str
-        Gazetteer row id.
-    """
-
-    name: str
-    type: str
-    in_changning: bool
-    id: str
-
-
 def _row_id(name: str, type_: str) -> str:
     return f"gz-{hashlib.sha1(f'{type_}|{name}'.encode()).hexdigest()[:10]}"
-
-
-def _as_bool(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in {"true", "1", "yes", "y", "t"}
 
 
 @functools.lru_cache(maxsize=4)
@@ -160,20 +133,8 @@ def name_index(gazetteer: gpd.GeoDataFrame | None = None) -> dict[str, Gazetteer
         Changning wins, then the first row.
     """
     gaz = load_gazetteer() if gazetteer is None else gazetteer
-    index: dict[str, GazetteerName] = {}
-    alias_of: dict[str, GazetteerName] = {}
-    for row in gaz[["id", "name", "aliases", "type", "in_changning"]].itertuples(index=False):
-        entry = GazetteerName(row.name, row.type, bool(row.in_changning), row.id)
-        old = index.get(row.name)
-        if old is None or (entry.in_changning and not old.in_changning):
-            index[row.name] = entry
-        for alias in str(row.aliases or "").split("|"):
-            alias = alias.strip()
-            if alias and alias not in alias_of:
-                alias_of[alias] = entry
-    for alias, entry in alias_of.items():
-        index.setdefault(alias, entry)
-    return index
+    return index_names(gaz[["id", "name", "aliases", "type", "in_changning"]]
+                       .itertuples(index=False, name=None))
 
 
 # ----------------------------------------------------------------------------- user files

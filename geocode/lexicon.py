@@ -25,8 +25,10 @@ and extended without touching code:
 ``status_cues.tsv``
     Words that tell the status of a site, with their strength.
 
-When the gazetteer engineer's ``geocode.gazetteer.name_index()`` is available
-its names and aliases are merged in (they take precedence over ``places.tsv``).
+The bundled gazetteer's names and aliases (``settings.gazetteer_path``, read by
+``geocode.gazetteer_names.read_name_index``: the same map as
+``geocode.gazetteer.name_index()``, without pandas) are merged in; they take
+precedence over ``places.tsv``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geocode.model import TYPES
+from gis import settings
 
 __all__ = [
     "KnownName",
@@ -226,9 +229,11 @@ def _cues() -> dict[str, StatusCue]:
 def _gazetteer_names() -> dict[str, KnownName]:
     """Names and aliases of the gazetteer, or nothing when it is not available."""
     try:
-        from geocode.gazetteer import name_index  # type: ignore[attr-defined]
+        # the names only, read without pandas (geocode.gazetteer_names): an extraction
+        # worker needs neither the geometry nor the numerical stack
+        from geocode.gazetteer_names import read_name_index
 
-        index = name_index()
+        index = read_name_index(settings.gazetteer_path)
     except Exception as exc:  # the gazetteer is optional for recognition
         log.info("gazetteer names not used for recognition: %s", exc)
         return {}

@@ -140,3 +140,60 @@ def test_missing_columns_and_files(tmp_path):
         read_user_gazetteer(tmp_path / "nope.csv")
     with pytest.raises(GazetteerError, match="not found"):
         load_gazetteer(tmp_path / "nope.csv")
+
+
+def test_names_read_without_pandas_are_the_name_index(gaz, tmp_path):
+    from geocode.gazetteer_names import read_name_index
+    from gis import settings
+
+    assert read_name_index(settings.gazetteer_path) == name_index(gaz)
+    # ties: a shared name goes to the row in Changning, then the first; canonical names win
+    # over aliases; an alias goes to the first row naming it; quoted fields and blank aliases
+    header = ",".join(GAZETTEER_COLUMNS)
+    rows = [
+        'a1,甲公园,乙公园|丙路,park,false,10,s,WGS84,"note, with comma",POINT (121.4 31.2)',
+        "a2,甲公园,,park,true,10,s,WGS84,,POINT (121.41 31.2)",
+        "a3,乙公园,,park,no,10,s,WGS84,,POINT (121.42 31.2)",
+        'a4,丁街,丙路| 戊 ,road,TRUE,10,s,WGS84,,"LINESTRING (121.4 31.2, 121.5 31.2)"',
+    ]
+    path = tmp_path / "g.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    fast = read_name_index(path)
+    assert fast == name_index(load_gazetteer(path))
+    assert fast["甲公园"].id == "a2" and fast["乙公园"].id == "a3"
+    assert fast["丙路"].id == "a1" and fast["戊"].id == "a4" and fast["丁街"].in_changning
+
+
+def test_names_of_a_broken_gazetteer_raise_gazetteer_error(tmp_path):
+    from geocode.gazetteer_names import read_name_index
+
+    with pytest.raises(GazetteerError, match="lacks columns"):
+        path = tmp_path / "bad.csv"
+        path.write_text("id,name\nx,甲\n", encoding="utf-8")
+        read_name_index(path)
+    with pytest.raises(GazetteerError, match="cannot read"):
+        read_name_index(tmp_path / "missing.csv")
+    with pytest.raises(GazetteerError, match="cannot read"):
+        path = tmp_path / "binary.csv"
+        path.write_bytes(b"\xff\xfe\x00id,name\n")
+        read_name_index(path)
+
+
+def test_extracting_a_document_needs_neither_pandas_nor_geopandas(tmp_path):
+    # the changed document of a warm rebuild is extracted in a worker on the build's longest
+    # path: importing the numerical stack there cost it a third of a second
+    import subprocess
+    import sys
+
+    doc = tmp_path / "doc.txt"
+    doc.write_text("长宁区2023年政府工作报告\n（2023年1月4日）\n推进中山公园改造，新建天山公园。\n",
+                   encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from gis.pipeline import _extract_one\n"
+        f"result = _extract_one(Path({str(doc)!r}))\n"
+        "assert not result['record'].get('skipped'), result['record']\n"
+        "assert 'pandas' not in sys.modules and 'geopandas' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
