@@ -206,8 +206,9 @@ def _grown_keys(
 ) -> set[str]:
     """The keys of ``polys`` met by ``geom`` grown by its precision (capped).
 
-    The precision is capped at ``CONFLICT_TOLERANCE_M``. The answer is that of ``geom.buffer(tol).intersects(poly)``; buffering a
-    long line by hundreds of metres takes milliseconds, so a polygon is first
+    The precision is capped at ``CONFLICT_TOLERANCE_M``. The answer is that of
+    ``geom.buffer(tol).intersects(poly)``; buffering a long line by hundreds of
+    metres takes milliseconds, so a polygon is first
     judged by its distance from ``geom``. GEOS's round buffer differs from the
     exact one by its chords (0.12% of ``tol`` at 16 segments a quadrant) and
     its simplification of the input (1% of ``tol``): a polygon nearer than
