@@ -198,15 +198,20 @@ class Awaiting:
         # dropped without a result (the build failed): close the input, the child ends. Also
         # at exit, before multiprocessing's own exit hook (registered earlier, so run later)
         # joins the child, which would otherwise wait for its input forever
+        self._sent = [False]  # shared with the finalizer
         self._finalizer = weakref.finalize(
-            self, Awaiting._close, self._inbox, self._conn, self._process)
+            self, Awaiting._close, self._inbox, self._conn, self._process, self._sent)
         atexit.register(self._finalizer)
 
     @staticmethod
-    def _close(inbox: Any, conn: Any, process: Any) -> None:
+    def _close(inbox: Any, conn: Any, process: Any, sent: list[bool]) -> None:
         inbox.close()
         conn.close()
-        process.join()
+        if sent[0]:
+            process.join()
+        # else never given its input (the build failed first): not waited for. It ends by
+        # itself when its preparing is done (it then finds no input); it is not killed,
+        # as it may hold a lock of a library's cache (matplotlib's font list) meanwhile
 
     def send(self, *args: Any) -> None:
         """Hand the input to the child (or, without a child, run the work here now)."""
@@ -220,6 +225,7 @@ class Awaiting:
             return
         import pickle
 
+        self._sent[0] = True
         payload = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
         # written from a thread: a pipe holds 64 kB, and the child may still be preparing
         self._sender = threading.Thread(

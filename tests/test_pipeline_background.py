@@ -6,6 +6,7 @@ import functools
 import gc
 import multiprocessing
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -121,6 +122,23 @@ def test_awaiting_without_input_ends_its_child():
     job = Awaiting(_remember_pid, _pids_and_sum, what="briefing")
     with pytest.raises(PlanmapError, match="ended without a result"):
         job.result()  # asked without input: the child is told there is none
+
+
+def _prepare_slowly() -> None:
+    time.sleep(3)
+
+
+def test_awaiting_dropped_while_preparing_is_not_waited_for():
+    # a command that fails at once (a wrong path) must not wait for the briefing's imports
+    job = Awaiting(_prepare_slowly, _pids_and_sum, what="briefing")
+    process = job._process
+    assert process is not None and process.is_alive()
+    started = time.perf_counter()
+    del job
+    gc.collect()
+    assert time.perf_counter() - started < 1.5
+    process.join(timeout=30)  # it ends by itself once prepared, finding no input
+    assert not process.is_alive() and process.exitcode == 0
 
 
 # --------------------------------------------------------------------------- the pipeline's
