@@ -302,13 +302,11 @@ def _computed_belts(
 
 
 def _stored_belts(folder: str, widths: tuple[tuple[str, float], ...]) -> str:
-    """The key of the belts computed from ``folder`` with ``widths`` (data, CRS, code)."""
-    digest = hashlib.sha256(repr((widths, str(settings.metric_crs))).encode())
-    digest.update(Path(__file__).read_bytes())
-    for path in sorted(Path(folder).glob("*.geojson")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:24]
+    """The key of the belts computed from ``folder`` with ``widths``.
+
+    The structure's key (``_structure_key``: data, code, CRS, libraries) with the widths.
+    """
+    return hashlib.sha256(f"{_structure_key(folder)}|{widths!r}".encode()).hexdigest()[:24]
 
 
 def _widths() -> tuple[tuple[str, float], ...]:
